@@ -1,0 +1,54 @@
+# Training Deep Neural Networks: every command a student, an instructor or CI needs.
+# `make lectures` is the main job, `make test` the whole test suite (CI runs exactly that).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+# TensorFlow's C++ log lines land in notebook outputs as stderr; keep them out.
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help setup lectures test test-fast lint format lab clean
+
+help:
+	@echo "make lectures  set up .venv if needed, execute every lecture (full mode), render HTML to build/lectures"
+	@echo "make test      set up .venv if needed, run the whole test suite (fast mode)"
+	@echo "make lab       open JupyterLab on the course"
+	@echo "make lint      ruff check and format check over helpers/, tests/ and the notebooks"
+
+# ---------------------------------------------------------------- environment
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)
+
+# ---------------------------------------------------------------- main job
+lectures: $(STAMP)
+	@mkdir -p build/lectures
+	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=900 \
+		--output-dir build/lectures lectures/*.ipynb
+	@echo "Executed lectures rendered to build/lectures/"
+
+# ---------------------------------------------------------------- tests
+# Fast mode and the packaged digits data: CI stays quick and never waits on the network.
+test: $(STAMP)
+	COURSE_FAST=1 COURSE_DATASET=digits $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# ---------------------------------------------------------------- students
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=.
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,190 @@
+"""The course's data: Fashion-MNIST as every notebook uses it, with an offline fallback.
+
+Fashion-MNIST comes from Keras' own loader and cache (``~/.keras/datasets``). Where that cannot
+download (no internet, as on CI), or when ``COURSE_DATASET=digits`` asks for it, the course falls
+back to scikit-learn's 8x8 handwritten digits, which ship inside the package, resized to 28x28 so
+that every model in the course runs unchanged. A one-line notice always says which data set is in
+use and why. Instructors can point ``COURSE_DATA_DIR`` at a folder holding the four original
+Fashion-MNIST ``.gz`` files to skip the download.
+"""
+
+import gzip
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+DATASET_ENV = "COURSE_DATASET"
+DATA_DIR_ENV = "COURSE_DATA_DIR"
+DATASETS = ("fashion_mnist", "digits")
+
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+DIGITS_CLASSES = tuple(str(d) for d in range(10))
+
+FASHION_MNIST_FILES = (
+    "train-labels-idx1-ubyte.gz",
+    "train-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+)
+FASHION_VALID_SIZE = 5_000  # the first 5,000 training images, as in the chapter
+DIGITS_TEST_SIZE = 297
+DIGITS_VALID_SIZE = 300
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Train/validation/test split of 28x28 grey images with pixels in [0, 1]."""
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_valid: np.ndarray
+    y_valid: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+    notice: str = field(default="", compare=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset({self.name!r}, train={len(self.X_train):,}, "
+            f"valid={len(self.X_valid):,}, test={len(self.X_test):,})"
+        )
+
+
+def load_dataset(
+    name: str | None = None,
+    *,
+    valid_size: int | None = None,
+    max_train: int | None = None,
+    data_dir: str | os.PathLike | None = None,
+    verbose: bool = True,
+) -> Dataset:
+    """Load the course data set, split into train/valid/test and scaled to [0, 1].
+
+    Parameters
+    ----------
+    name : {"fashion_mnist", "digits"}, optional
+        Defaults to ``$COURSE_DATASET`` or ``"fashion_mnist"``. If Fashion-MNIST cannot be loaded,
+        the digits are used instead and the notice says why.
+    valid_size : int, optional
+        Images taken from the start of the training set for validation (5,000 for Fashion-MNIST,
+        300 for the digits).
+    max_train : int, optional
+        Keep only the first ``max_train`` training images (fast mode).
+    data_dir : path, optional
+        Folder with pre-downloaded Fashion-MNIST ``.gz`` files (default ``$COURSE_DATA_DIR``).
+    verbose : bool
+        Print the one-line notice.
+    """
+    if name is None:
+        name = os.environ.get(DATASET_ENV, "").strip() or "fashion_mnist"
+    if name not in DATASETS:
+        raise ValueError(f"name must be one of {DATASETS}, got {name!r}.")
+    if max_train is not None and (not isinstance(max_train, int) or max_train <= 0):
+        raise ValueError(f"max_train must be a positive int or None, got {max_train!r}.")
+    if data_dir is None and os.environ.get(DATA_DIR_ENV):
+        data_dir = os.environ[DATA_DIR_ENV]
+
+    reason = f"{DATASET_ENV}=digits" if name == "digits" else ""
+    if name == "fashion_mnist":
+        try:
+            (X_full, y_full), (X_test, y_test) = _fashion_mnist(data_dir)
+            class_names, default_valid = FASHION_MNIST_CLASSES, FASHION_VALID_SIZE
+        except Exception as error:  # Keras raises a bare Exception on "URL fetch failure"
+            name = "digits"
+            reason = f"Fashion-MNIST could not be loaded ({_first_line(error)})"
+    if name == "digits":
+        (X_full, y_full), (X_test, y_test) = _digits()
+        class_names, default_valid = DIGITS_CLASSES, DIGITS_VALID_SIZE
+
+    if valid_size is None:
+        valid_size = default_valid
+    if not isinstance(valid_size, int) or valid_size < 0:
+        raise ValueError(f"valid_size must be a non-negative int, got {valid_size!r}.")
+    if valid_size >= len(X_full):
+        raise ValueError(
+            f"valid_size={valid_size} leaves no training data: the {name} training set has "
+            f"{len(X_full)} images, so valid_size must be below {len(X_full)}."
+        )
+
+    X_valid, y_valid = X_full[:valid_size], y_full[:valid_size]
+    X_train, y_train = X_full[valid_size:], y_full[valid_size:]
+    if max_train is not None:
+        X_train, y_train = X_train[:max_train], y_train[:max_train]
+
+    label = "Fashion-MNIST" if name == "fashion_mnist" else "scikit-learn digits (28x28)"
+    notice = (
+        f"Dataset: {label}, {len(X_train):,} train / {len(X_valid):,} valid / "
+        f"{len(X_test):,} test images"
+    )
+    if reason:
+        notice += f". Using the digits because {reason}."
+    if verbose:
+        print(notice)
+    return Dataset(name, X_train, y_train, X_valid, y_valid, X_test, y_test, class_names, notice)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".strip()
+
+
+def _scale(images: np.ndarray) -> np.ndarray:
+    return (images / 255.0).astype(np.float32)
+
+
+@lru_cache(maxsize=4)
+def _fashion_mnist(data_dir):
+    """Fashion-MNIST as ((X_train, y_train), (X_test, y_test)), pixels scaled to [0, 1]."""
+    if data_dir is not None:
+        (X_train, y_train), (X_test, y_test) = _read_fashion_folder(Path(data_dir))
+    else:
+        import keras
+
+        (X_train, y_train), (X_test, y_test) = keras.datasets.fashion_mnist.load_data()
+    return (_scale(X_train), y_train.astype(np.int64)), (_scale(X_test), y_test.astype(np.int64))
+
+
+def _read_fashion_folder(folder: Path):
+    """Read the four original ``.gz`` files the way Keras' loader does."""
+    missing = [f for f in FASHION_MNIST_FILES if not (folder / f).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{DATA_DIR_ENV}={folder} lacks {', '.join(missing)}")
+    arrays = []
+    for fname in FASHION_MNIST_FILES:
+        offset = 8 if "labels" in fname else 16
+        with gzip.open(folder / fname, "rb") as f:
+            arrays.append(np.frombuffer(f.read(), np.uint8, offset=offset))
+    y_train, X_train, y_test, X_test = arrays
+    return (X_train.reshape(-1, 28, 28), y_train), (X_test.reshape(-1, 28, 28), y_test)
+
+
+@lru_cache(maxsize=1)
+def _digits():
+    """scikit-learn's 1,797 digits, shuffled once with a fixed seed, as 28x28 images in [0, 1]."""
+    from scipy.ndimage import zoom
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    order = np.random.default_rng(42).permutation(len(digits.images))
+    images = digits.images[order] / 16.0  # 8x8, values 0..16
+    images = zoom(images, (1, 28 / 8, 28 / 8), order=1)  # bilinear to 28x28
+    images = np.clip(images, 0.0, 1.0).astype(np.float32)
+    labels = digits.target[order].astype(np.int64)
+    n_test = DIGITS_TEST_SIZE
+    return (images[n_test:], labels[n_test:]), (images[:n_test], labels[:n_test])

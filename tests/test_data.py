@@ -1,0 +1,119 @@
+import gzip
+
+import keras
+import numpy as np
+import pytest
+
+from helpers import data
+from helpers.data import load_dataset
+
+
+def test_digits_split_shape_and_scaling(capsys):
+    ds = load_dataset("digits")
+    assert ds.name == "digits"
+    assert ds.X_train.shape == (1_200, 28, 28)
+    assert ds.X_valid.shape == (300, 28, 28)
+    assert ds.X_test.shape == (297, 28, 28)
+    assert len(ds.X_train) + len(ds.X_valid) + len(ds.X_test) == 1_797
+    for X in (ds.X_train, ds.X_valid, ds.X_test):
+        assert X.dtype == np.float32
+        assert X.min() >= 0.0 and X.max() <= 1.0
+    assert ds.X_train.max() > 0.9  # really scaled, not left at 0..1/16
+    assert set(np.unique(ds.y_train)) == set(range(10))
+    assert ds.class_names == tuple("0123456789")
+    out = capsys.readouterr().out
+    assert out.strip() == ds.notice
+    assert "digits" in out and "1,200 train / 300 valid / 297 test" in out
+    assert "COURSE_DATASET=digits" in out
+
+
+def test_digits_are_the_real_digits_resized():
+    """Shrunk back to 8x8, each test image is closest to an original digit of the same label."""
+    from scipy.ndimage import zoom
+    from sklearn.datasets import load_digits
+
+    ds = load_dataset("digits", verbose=False)
+    originals = load_digits()
+    flat = (originals.images / 16.0).reshape(len(originals.images), -1)
+    small = zoom(ds.X_test, (1, 8 / 28, 8 / 28), order=1).reshape(len(ds.X_test), -1)
+    nearest = ((small[:, None, :] - flat[None, :, :]) ** 2).sum(-1).argmin(1)
+    assert (originals.target[nearest] == ds.y_test).mean() > 0.95
+
+
+def test_environment_variable_selects_dataset(monkeypatch):
+    monkeypatch.setenv(data.DATASET_ENV, "digits")
+    assert load_dataset(verbose=False).name == "digits"
+
+
+def test_fallback_when_keras_cannot_download(monkeypatch, capsys):
+    """Keras raises a bare Exception('URL fetch failure ...') without internet."""
+
+    def offline():
+        raise Exception("URL fetch failure on https://example.invalid: None -- [Errno -3]")
+
+    data._fashion_mnist.cache_clear()
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
+    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
+    ds = load_dataset("fashion_mnist")
+    assert ds.name == "digits"
+    out = capsys.readouterr().out
+    assert "Fashion-MNIST could not be loaded" in out and "URL fetch failure" in out
+    assert out.count("\n") == 1  # one-line notice
+
+
+def _write_idx(path, array, labels):
+    header = b"\x00" * (8 if labels else 16)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_pre_downloaded_folder_is_read_like_keras(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X_train = rng.integers(0, 256, size=(5_010, 28, 28))
+    y_train = rng.integers(0, 10, size=5_010)
+    X_test = rng.integers(0, 256, size=(7, 28, 28))
+    y_test = rng.integers(0, 10, size=7)
+    names = data.FASHION_MNIST_FILES
+    _write_idx(tmp_path / names[0], y_train, True)
+    _write_idx(tmp_path / names[1], X_train, False)
+    _write_idx(tmp_path / names[2], y_test, True)
+    _write_idx(tmp_path / names[3], X_test, False)
+
+    ds = load_dataset("fashion_mnist", data_dir=str(tmp_path))
+    assert ds.name == "fashion_mnist"
+    assert ds.class_names[0] == "T-shirt/top" and ds.class_names[9] == "Ankle boot"
+    assert len(ds.X_valid) == 5_000 and len(ds.X_train) == 10 and len(ds.X_test) == 7
+    np.testing.assert_allclose(ds.X_valid[3], X_train[3] / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(ds.y_train, y_train[5_000:])
+    np.testing.assert_allclose(ds.X_test, X_test / 255.0, rtol=1e-6)
+    assert "Fashion-MNIST, 10 train / 5,000 valid / 7 test" in capsys.readouterr().out
+
+
+def test_missing_files_in_folder_fall_back_with_reason(tmp_path, capsys):
+    ds = load_dataset("fashion_mnist", data_dir=str(tmp_path))
+    assert ds.name == "digits"
+    assert "train-labels-idx1-ubyte.gz" in capsys.readouterr().out
+
+
+def test_max_train_subsets_training_only():
+    ds = load_dataset("digits", max_train=100, verbose=False)
+    assert len(ds.X_train) == 100 and len(ds.X_valid) == 300 and len(ds.X_test) == 297
+
+
+def test_custom_valid_size():
+    ds = load_dataset("digits", valid_size=0, verbose=False)
+    assert len(ds.X_valid) == 0 and len(ds.X_train) == 1_500
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"name": "mnist"}, r"name must be one of \('fashion_mnist', 'digits'\), got 'mnist'"),
+        ({"name": "digits", "valid_size": -1}, r"valid_size must be a non-negative int, got -1"),
+        ({"name": "digits", "valid_size": 1_500}, r"valid_size=1500 leaves no training data"),
+        ({"name": "digits", "max_train": 0}, r"max_train must be a positive int or None, got 0"),
+    ],
+)
+def test_bad_arguments_name_the_argument(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        load_dataset(verbose=False, **kwargs)

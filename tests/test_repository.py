@@ -1,0 +1,97 @@
+"""Repository-wide rules: lint, notebooks committed without outputs, one lecture template, and
+environment.yml in step with pyproject.toml."""
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIRS = ("lectures", "solutions", "assignments")
+NOTEBOOKS = sorted(
+    p
+    for d in NOTEBOOK_DIRS
+    for p in (ROOT / d).rglob("*.ipynb")
+    if ".ipynb_checkpoints" not in p.parts
+)
+LECTURES = sorted((ROOT / "lectures").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("args", [["check"], ["format", "--check"]], ids=["check", "format"])
+def test_ruff(args):
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *args, "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_committed_without_outputs(path):
+    nb = json.loads(path.read_text())
+    dirty = [
+        i
+        for i, cell in enumerate(nb["cells"])
+        if cell["cell_type"] == "code" and (cell.get("outputs") or cell.get("execution_count"))
+    ]
+    assert not dirty, f"cells {dirty} of {path.name} have outputs; clear them before committing"
+
+
+def _headings(path):
+    nb = json.loads(path.read_text())
+    heads = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            src = "".join(cell["source"])
+            heads += [line.strip() for line in src.splitlines() if re.match(r"#{1,2} ", line)]
+    return nb, heads
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+def test_lecture_follows_the_template(path):
+    """Title, objectives, setup, sections 1..n, exercises, summary (see STYLE_GUIDE.md)."""
+    nb, heads = _headings(path)
+    first = "".join(nb["cells"][0]["source"])
+    assert nb["cells"][0]["cell_type"] == "markdown" and first.startswith("# "), "title first"
+    h2 = [h for h in heads if h.startswith("## ")]
+    fixed = ["## Learning objectives", "## Setup"]
+    assert h2[:2] == fixed, f"expected {fixed} right after the title, got {h2[:2]}"
+    assert h2[-2:] == ["## Exercises", "## Summary"], (
+        f"expected Exercises, Summary last: {h2[-2:]}"
+    )
+    numbered = h2[2:-2]
+    numbers = [
+        int(re.match(r"## (\d+)\. ", h).group(1)) for h in numbered if re.match(r"## \d+\. ", h)
+    ]
+    assert len(numbers) == len(numbered) >= 2, f"sections must be '## 1. ...': {numbered}"
+    assert numbers == list(range(1, len(numbers) + 1)), f"sections not numbered 1..n: {numbers}"
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[ ]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    from_pyproject = set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    from_conda = {r for r in pip_section if not r.startswith("-e")}
+    assert from_conda == from_pyproject, (
+        f"only in environment.yml: {sorted(from_conda - from_pyproject)}; "
+        f"only in pyproject.toml: {sorted(from_pyproject - from_conda)}"
+    )
+    assert {
+        "tensorflow-cpu",
+        "jupyterlab",
+        "nbgrader",
+        "matplotlib",
+        "numpy",
+        "pytest",
+        "nbval",
+        "scikit-learn",
+    } <= {_name(r) for r in from_pyproject}
