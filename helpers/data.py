@@ -3,7 +3,9 @@
 Fashion-MNIST comes from Keras' own loader and cache (``~/.keras/datasets``). Where that cannot
 download (no internet, as on CI), or when ``COURSE_DATASET=digits`` asks for it, the course falls
 back to scikit-learn's 8x8 handwritten digits, which ship inside the package, resized to 28x28 so
-that every model in the course runs unchanged. A one-line notice always says which data set is in
+that every model in the course runs unchanged. ``digits_tiled`` repeats the digits to
+Fashion-MNIST's size (55,000 / 5,000 / 10,000): no new information, but the same cost, so that
+``benchmarks/`` can time a full run offline. A one-line notice always says which data set is in
 use and why. Instructors can point ``COURSE_DATA_DIR`` at a folder holding the four original
 Fashion-MNIST ``.gz`` files to skip the download.
 """
@@ -18,7 +20,7 @@ import numpy as np
 
 DATASET_ENV = "COURSE_DATASET"
 DATA_DIR_ENV = "COURSE_DATA_DIR"
-DATASETS = ("fashion_mnist", "digits")
+DATASETS = ("fashion_mnist", "digits", "digits_tiled")
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top",
@@ -78,7 +80,7 @@ def load_dataset(
 
     Parameters
     ----------
-    name : {"fashion_mnist", "digits"}, optional
+    name : {"fashion_mnist", "digits", "digits_tiled"}, optional
         Defaults to ``$COURSE_DATASET`` or ``"fashion_mnist"``. If Fashion-MNIST cannot be loaded,
         the digits are used instead and the notice says why.
     valid_size : int, optional
@@ -100,7 +102,7 @@ def load_dataset(
     if data_dir is None and os.environ.get(DATA_DIR_ENV):
         data_dir = os.environ[DATA_DIR_ENV]
 
-    reason = f"{DATASET_ENV}=digits" if name == "digits" else ""
+    reason = f"{DATASET_ENV}={name}" if name != "fashion_mnist" else ""
     if name == "fashion_mnist":
         try:
             (X_full, y_full), (X_test, y_test) = _fashion_mnist(data_dir)
@@ -111,6 +113,9 @@ def load_dataset(
     if name == "digits":
         (X_full, y_full), (X_test, y_test) = _digits()
         class_names, default_valid = DIGITS_CLASSES, DIGITS_VALID_SIZE
+    elif name == "digits_tiled":
+        (X_full, y_full), (X_test, y_test) = _digits_tiled()
+        class_names, default_valid = DIGITS_CLASSES, FASHION_VALID_SIZE
 
     if valid_size is None:
         valid_size = default_valid
@@ -127,7 +132,11 @@ def load_dataset(
     if max_train is not None:
         X_train, y_train = X_train[:max_train], y_train[:max_train]
 
-    label = "Fashion-MNIST" if name == "fashion_mnist" else "scikit-learn digits (28x28)"
+    label = {
+        "fashion_mnist": "Fashion-MNIST",
+        "digits": "scikit-learn digits (28x28)",
+        "digits_tiled": "scikit-learn digits (28x28) repeated to Fashion-MNIST's size",
+    }[name]
     notice = (
         f"Dataset: {label}, {len(X_train):,} train / {len(X_valid):,} valid / "
         f"{len(X_test):,} test images"
@@ -188,3 +197,12 @@ def _digits():
     labels = digits.target[order].astype(np.int64)
     n_test = DIGITS_TEST_SIZE
     return (images[n_test:], labels[n_test:]), (images[:n_test], labels[:n_test])
+
+
+@lru_cache(maxsize=1)
+def _digits_tiled():
+    """The digits repeated to Fashion-MNIST's 60,000 training and 10,000 test images."""
+    (X_train, y_train), (X_test, y_test) = _digits()
+    train_idx = np.resize(np.arange(len(X_train)), 60_000)
+    test_idx = np.resize(np.arange(len(X_test)), 10_000)
+    return (X_train[train_idx], y_train[train_idx]), (X_test[test_idx], y_test[test_idx])

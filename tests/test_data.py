@@ -95,6 +95,14 @@ def test_missing_files_in_folder_fall_back_with_reason(tmp_path, capsys):
     assert "train-labels-idx1-ubyte.gz" in capsys.readouterr().out
 
 
+def test_digits_tiled_has_fashion_mnist_size():
+    ds = load_dataset("digits_tiled", verbose=False)
+    assert (len(ds.X_train), len(ds.X_valid), len(ds.X_test)) == (55_000, 5_000, 10_000)
+    small = load_dataset("digits", valid_size=0, verbose=False)
+    np.testing.assert_array_equal(ds.X_valid[:1_500], small.X_train)  # the same images, repeated
+    assert "repeated to Fashion-MNIST's size" in ds.notice
+
+
 def test_max_train_subsets_training_only():
     ds = load_dataset("digits", max_train=100, verbose=False)
     assert len(ds.X_train) == 100 and len(ds.X_valid) == 300 and len(ds.X_test) == 297
@@ -108,7 +116,10 @@ def test_custom_valid_size():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"name": "mnist"}, r"name must be one of \('fashion_mnist', 'digits'\), got 'mnist'"),
+        (
+            {"name": "mnist"},
+            r"name must be one of \('fashion_mnist', 'digits', 'digits_tiled'\), got 'mnist'",
+        ),
         ({"name": "digits", "valid_size": -1}, r"valid_size must be a non-negative int, got -1"),
         ({"name": "digits", "valid_size": 1_500}, r"valid_size=1500 leaves no training data"),
         ({"name": "digits", "max_train": 0}, r"max_train must be a positive int or None, got 0"),
