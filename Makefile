@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 # TensorFlow's C++ log lines land in notebook outputs as stderr; keep them out.
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup lectures test test-fast lint format lab clean
+.PHONY: help setup lectures test lint format lab clean bench-lectures
 
 help:
 	@echo "make lectures  set up .venv if needed, execute every lecture (full mode), render HTML to build/lectures"
@@ -45,6 +45,13 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# ---------------------------------------------------------------- benchmarks
+# Seconds and peak memory per lecture: make bench-lectures MODE=full DATASET=digits_tiled
+MODE ?= fast
+DATASET ?=
+bench-lectures: $(STAMP)
+	$(BIN)/python benchmarks/lectures.py --mode $(MODE) $(if $(DATASET),--dataset $(DATASET))
 
 # ---------------------------------------------------------------- students
 lab: $(STAMP)
