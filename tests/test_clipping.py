@@ -16,7 +16,7 @@ def test_clipvalue_clips_each_component_and_turns_the_direction():
     cos = cosine_similarity(used, G)
     expected = (0.9 * 0.9 + 100.0) / (np.hypot(0.9, 1.0) * np.hypot(0.9, 100.0))
     assert cos == pytest.approx(expected, rel=1e-6)
-    assert cos < 0.75  # about 0.67: the step now points 42 degrees away from the gradient
+    assert cos < 0.76  # about 0.75: the step now points 41.5 degrees away from the gradient
 
 
 def test_clipnorm_rescales_to_norm_one_and_keeps_the_direction():
