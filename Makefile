@@ -35,8 +35,19 @@ lectures: $(STAMP)
 
 # ---------------------------------------------------------------- tests
 # Fast mode and the packaged digits data: CI stays quick and never waits on the network.
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	COURSE_FAST=1 COURSE_DATASET=digits $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax
+
+# tests/test_browser_ui.py drives Debian's chromium (Playwright never downloads a browser).
+.PHONY: browser-deps
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing chromium for the browser test"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+		echo "The browser test needs Chromium: sudo apt-get update && sudo apt-get install -y chromium"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -54,8 +65,9 @@ bench-lectures: $(STAMP)
 	$(BIN)/python benchmarks/lectures.py --mode $(MODE) $(if $(DATASET),--dataset $(DATASET))
 
 # ---------------------------------------------------------------- students
+# jupyter_server_config.py: the course root, localhost only, allow_root only when run as root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --config=jupyter_server_config.py
 
 clean:
 	rm -rf build .pytest_cache

@@ -18,3 +18,5 @@ c.CourseDirectory.release_directory = "assignments"
 
 # The default exchange (/usr/local/share/nbgrader/exchange) is not writable for most users.
 c.Exchange.root = os.path.join(COURSE_ROOT, ".exchange")
+# nbgrader only uses an exchange that exists ("Unwritable directory" otherwise); git ignores it.
+os.makedirs(c.Exchange.root, exist_ok=True)
