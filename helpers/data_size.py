@@ -1,0 +1,186 @@
+"""Should we gather more data? Accuracy against training-set size, measured.
+
+The practical guidelines (lecture 7) answer "would more data help?" with a curve: train the same
+model on growing subsets of the training set, with sizes on a logarithmic scale (each double the
+previous one), and plot training and validation accuracy against the size. If the validation
+accuracy is still climbing at the largest size, more data is likely to help; if training accuracy
+itself is poor, the model (or the optimisation) is the problem, not the amount of data. The
+loop is easy to get subtly wrong (different initial weights per size, scoring the training
+accuracy with dropout on, on the wrong subset), so it lives here, tested.
+
+Not to be confused with ``helpers.plotting.plot_learning_curves``, which plots the metrics of one
+training run against the *epoch*.
+"""
+
+import numpy as np
+
+from helpers.seeding import DEFAULT_SEED, set_seed
+
+
+def doubling_sizes(smallest: int, largest: int) -> list[int]:
+    """``smallest``, twice that, four times that, ... and finally ``largest`` itself.
+
+    >>> doubling_sizes(100, 1000)
+    [100, 200, 400, 800, 1000]
+    """
+    for name, value in (("smallest", smallest), ("largest", largest)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}.")
+    if smallest > largest:
+        raise ValueError(f"smallest must be <= largest, got {smallest} > {largest}.")
+    sizes = [int(smallest)]
+    while sizes[-1] * 2 < largest:
+        sizes.append(sizes[-1] * 2)
+    if sizes[-1] != largest:
+        sizes.append(int(largest))
+    return sizes
+
+
+def accuracy_by_train_size(
+    build_model,
+    X_train,
+    y_train,
+    X_valid,
+    y_valid,
+    sizes,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    callbacks=(),
+    seed: int = DEFAULT_SEED,
+) -> dict:
+    """Train a fresh model on the first ``n`` training examples for every ``n`` in ``sizes``.
+
+    Parameters
+    ----------
+    build_model : callable
+        ``build_model()`` returns a new *compiled* Keras model with an ``"accuracy"`` metric.
+        It is called once per size, after ``set_seed(seed)``, so every size starts from the same
+        initial weights and the same shuffling.
+    X_train, y_train : arrays
+        The subsets are their first ``n`` rows (nested: a larger subset contains every smaller
+        one). Shuffle beforehand if the order is not random (``load_dataset`` already is).
+    X_valid, y_valid : arrays
+        Every model is scored on all of them, and they are passed to ``fit`` as
+        ``validation_data`` so that callbacks such as ``EarlyStopping`` can watch them.
+    sizes : sequence of int
+        Strictly increasing, each between 1 and ``len(X_train)``; see ``doubling_sizes``.
+    epochs, batch_size, callbacks
+        Passed to ``fit`` (``verbose=0``).
+
+    Returns
+    -------
+    dict of lists, one entry per size: ``"size"``, ``"train_accuracy"`` (on the subset the
+    model was trained on), ``"valid_accuracy"``, ``"train_loss"``, ``"valid_loss"`` (all
+    measured with ``model.evaluate`` after training, i.e. with dropout off) and ``"epochs"``
+    (epochs actually run, fewer than ``epochs`` if a callback stopped training early).
+    """
+    if not callable(build_model):
+        raise ValueError(
+            f"build_model must be a callable returning a compiled model, got "
+            f"{type(build_model).__name__}."
+        )
+    if len(X_train) != len(y_train):
+        raise ValueError(
+            f"X_train and y_train must have the same length, got {len(X_train)} and "
+            f"{len(y_train)}."
+        )
+    if len(X_valid) != len(y_valid) or len(X_valid) == 0:
+        raise ValueError(
+            f"X_valid and y_valid must be non-empty and of the same length, got {len(X_valid)} "
+            f"and {len(y_valid)}."
+        )
+    sizes = _check_sizes(sizes, len(X_train))
+    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}.")
+
+    results = {
+        key: []
+        for key in (
+            "size",
+            "train_accuracy",
+            "valid_accuracy",
+            "train_loss",
+            "valid_loss",
+            "epochs",
+        )
+    }
+    for n in sizes:
+        set_seed(seed)
+        model = build_model()
+        if not getattr(model, "compiled", False):
+            raise ValueError("build_model must return a compiled model (call model.compile).")
+        history = model.fit(
+            X_train[:n],
+            y_train[:n],
+            epochs=int(epochs),
+            batch_size=batch_size,
+            validation_data=(X_valid, y_valid),
+            callbacks=list(callbacks),
+            verbose=0,
+        )
+        train = model.evaluate(X_train[:n], y_train[:n], verbose=0, return_dict=True)
+        valid = model.evaluate(X_valid, y_valid, verbose=0, return_dict=True)
+        if "accuracy" not in valid:
+            raise ValueError(
+                "build_model must compile its model with metrics=['accuracy']; the model "
+                f"reports {sorted(valid)}."
+            )
+        results["size"].append(int(n))
+        results["train_accuracy"].append(float(train["accuracy"]))
+        results["valid_accuracy"].append(float(valid["accuracy"]))
+        results["train_loss"].append(float(train["loss"]))
+        results["valid_loss"].append(float(valid["loss"]))
+        results["epochs"].append(len(history.history["loss"]))
+    return results
+
+
+def plot_accuracy_by_train_size(results: dict, *, ax=None, title=None):
+    """Training and validation accuracy against training-set size (log2 axis). Returns the Axes.
+
+    ``results`` is what ``accuracy_by_train_size`` returns. The shaded band between the two
+    curves is the generalisation gap.
+    """
+    needed = ("size", "train_accuracy", "valid_accuracy")
+    if not isinstance(results, dict) or any(k not in results for k in needed):
+        raise ValueError(
+            f"results must be a dict with keys {needed}, as accuracy_by_train_size returns."
+        )
+    sizes = np.asarray(results["size"])
+    train = np.asarray(results["train_accuracy"])
+    valid = np.asarray(results["valid_accuracy"])
+    if not (len(sizes) == len(train) == len(valid) >= 1):
+        raise ValueError("results must hold the same, non-zero number of sizes and accuracies.")
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(sizes, train, "o-", label="training accuracy")
+    ax.plot(sizes, valid, "s--", label="validation accuracy")
+    ax.fill_between(sizes, valid, train, alpha=0.15, color="grey", label="gap")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("training-set size (log scale)")
+    ax.set_ylabel("accuracy")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _check_sizes(sizes, n_train):
+    try:
+        sizes = [s for s in sizes]
+    except TypeError:
+        raise ValueError(f"sizes must be a sequence of ints, got {sizes!r}.") from None
+    if (
+        not sizes
+        or any(isinstance(s, bool) or not isinstance(s, int | np.integer) for s in sizes)
+        or any(s < 1 or s > n_train for s in sizes)
+        or any(b <= a for a, b in zip(sizes, sizes[1:], strict=False))
+    ):
+        raise ValueError(
+            f"sizes must be strictly increasing ints between 1 and len(X_train)={n_train}, "
+            f"got {sizes!r}."
+        )
+    return [int(s) for s in sizes]
