@@ -4,20 +4,23 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.timing import time_predictions
+from helpers.timing import compare_predictions, time_predictions
 
 
 class SlowModel:
     """Stands in for a Keras model: sleeps a known time and counts its calls."""
 
-    def __init__(self, seconds):
+    def __init__(self, seconds, log=None, name=""):
         self.seconds = seconds
         self.calls = 0
         self.inputs = []
+        self.log, self.name = log, name
 
     def predict_on_batch(self, X):
         self.calls += 1
         self.inputs.append(X)
+        if self.log is not None:
+            self.log.append(self.name)
         time.sleep(self.seconds)
 
 
@@ -59,3 +62,27 @@ def test_bad_model_and_empty_input():
         time_predictions(object(), np.zeros((1, 1)))
     with pytest.raises(ValueError, match="X must hold at least one sample"):
         time_predictions(SlowModel(0), np.zeros((0, 1)))
+
+
+def test_compare_predictions_interleaves_the_models_round_by_round():
+    log = []
+    models = {"a": SlowModel(0.002, log, "a"), "b": SlowModel(0.02, log, "b")}
+    X = np.zeros((2, 3))
+    timings = compare_predictions(models, X, repeats=3, number=2, warmup=1)
+    assert list(timings) == ["a", "b"]
+    assert all(t.shape == (3,) for t in timings.values())
+    # warm-up a, b; then three rounds of (a, a, b, b)
+    assert log == ["a", "b"] + ["a", "a", "b", "b"] * 3
+    assert timings["a"].min() >= 0.002 and timings["b"].min() >= 0.02
+    assert all(x is X for m in models.values() for x in m.inputs)
+
+
+def test_compare_predictions_bad_input():
+    with pytest.raises(ValueError, match="models must be a non-empty dict"):
+        compare_predictions({}, np.zeros((1, 1)))
+    with pytest.raises(ValueError, match="models must be a non-empty dict"):
+        compare_predictions([SlowModel(0)], np.zeros((1, 1)))
+    with pytest.raises(ValueError, match=r"models\['b'\] must be a Keras model"):
+        compare_predictions({"a": SlowModel(0), "b": object()}, np.zeros((1, 1)))
+    with pytest.raises(ValueError, match="repeats must be a positive int"):
+        compare_predictions({"a": SlowModel(0)}, np.zeros((1, 1)), repeats=0)
