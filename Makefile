@@ -64,6 +64,45 @@ DATASET ?=
 bench-lectures: $(STAMP)
 	$(BIN)/python benchmarks/lectures.py --mode $(MODE) $(if $(DATASET),--dataset $(DATASET))
 
+# ---------------------------------------------------------------- instructors
+# nbgrader with nbgrader_config.py (README, "Instructors"): solutions/ -> assignments/, and
+# submitted/<student>/<assignment>/ -> autograded/ -> feedback/ and build/grades.csv.
+# nbgrader runs `alembic` by name, hence the environment's bin/ on PATH.
+NBGRADER := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nbgrader
+.PHONY: help-instructors release autograde feedback export student-bundle bench-autograde
+
+help-instructors:
+	@echo "make release         regenerate assignments/ from solutions/ (nbgrader generate_assignment)"
+	@echo "make autograde       grade every new submission in submitted/ (FORCE=1: regrade all)"
+	@echo "make feedback        feedback/<student>/<assignment>/*.html for every graded submission"
+	@echo "make export          all scores to build/grades.csv"
+	@echo "make student-bundle  build/student-bundle/ and .zip: the course without solutions/"
+
+release: $(STAMP)
+	$(NBGRADER) generate_assignment "*" --force
+
+# The gradebook (git-ignored) is made by the release; a fresh checkout gets it on first use.
+gradebook.db:
+	$(MAKE) release
+
+autograde: $(STAMP) gradebook.db
+	@test -n "$(wildcard submitted/*/*/*.ipynb)" || \
+		{ echo "Nothing to grade: put notebooks in submitted/<student>/<assignment>/"; exit 1; }
+	$(NBGRADER) autograde "*" $(if $(FORCE),--force)
+
+feedback: $(STAMP)
+	$(NBGRADER) generate_feedback "*" --force
+
+export: $(STAMP)
+	@mkdir -p build
+	$(NBGRADER) export --to build/grades.csv
+
+student-bundle: $(STAMP)
+	$(BIN)/python -m grading.bundle
+
+bench-autograde: $(STAMP)
+	$(BIN)/python benchmarks/autograde.py
+
 # ---------------------------------------------------------------- students
 # jupyter_server_config.py: the course root, localhost only, allow_root only when run as root.
 lab: $(STAMP)

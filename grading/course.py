@@ -1,0 +1,130 @@
+"""A throw-away nbgrader course built from this repository, for the pipeline test and benchmarks.
+
+``make_course(dest)`` copies what nbgrader needs (``nbgrader_config.py``, ``grading/`` and
+``solutions/``) into ``dest``. ``nbgrader_config.py`` makes its own folder the course root, so
+every nbgrader command run there with ``run_nbgrader`` (nbgrader's real command line, in a
+subprocess) writes its gradebook, releases and grades in ``dest`` and leaves the repository
+alone. ``read_scores`` reads the results back from the gradebook with ``nbgrader.api``: exit codes
+alone say little (``nbgrader validate`` exits 0 when tests fail, ``nbgrader autograde`` exits 1
+when a single submission out of many cannot be read).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE_ID = "training-deep-nets"
+ASSIGNMENTS = (
+    "a1_unstable_gradients",
+    "a2_batch_normalization",
+    "a3_optimizers",
+    "a4_transfer_learning",
+    "a5_regularization",
+)
+COURSE_FILES = ("nbgrader_config.py", "grading", "solutions")
+
+
+def available_assignments(root: Path = ROOT) -> list[str]:
+    """The course's assignments whose instructor notebook exists in ``root/solutions``."""
+    return [a for a in ASSIGNMENTS if (root / "solutions" / a / f"{a}.ipynb").is_file()]
+
+
+def make_course(dest: Path, root: Path = ROOT) -> Path:
+    """Copy the files nbgrader needs from ``root`` into the (new or empty) folder ``dest``."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    if any(dest.iterdir()):
+        raise ValueError(f"dest must be a new or empty folder, got {dest} (not empty).")
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    for name in COURSE_FILES:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=ignore)
+        else:
+            shutil.copy2(source, dest / name)
+    return dest
+
+
+def nbgrader_env() -> dict:
+    """The environment for nbgrader: this Python's bin/ on PATH (nbgrader runs ``alembic`` by
+    name), TensorFlow's C++ logging off, and no leftover grading flag from a parent process."""
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.pop("NBGRADER_EXECUTION", None)
+    return env
+
+
+def run_nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run ``nbgrader *args`` in ``course``; return the finished process (output captured)."""
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course,
+        env=nbgrader_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def submit(course: Path, student: str, assignment: str, notebook) -> Path:
+    """Place a submission where nbgrader looks for it: ``submitted/<student>/<assignment>/``.
+
+    ``notebook`` is a path to copy, a notebook as a dict, or raw text (e.g. a broken file).
+    """
+    folder = Path(course) / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{assignment}.ipynb"
+    if isinstance(notebook, str | os.PathLike) and Path(notebook).is_file():
+        shutil.copy(notebook, path)
+    elif isinstance(notebook, dict):
+        path.write_text(json.dumps(notebook, indent=1))
+    elif isinstance(notebook, str):
+        path.write_text(notebook)
+    else:
+        raise ValueError(f"notebook must be a file path, a dict or a str, got {type(notebook)}.")
+    return path
+
+
+@dataclass
+class Score:
+    """One student's result on one assignment, as the gradebook holds it."""
+
+    code_score: float
+    max_code_score: float
+    score: float
+    max_score: float
+    needs_manual_grade: bool
+    # grade_id -> (auto_score or None if never scored, max_score, "code" or "markdown")
+    grades: dict = field(default_factory=dict)
+
+
+def read_scores(course: Path) -> dict:
+    """``{(assignment, student): Score}`` for every submission in the course's gradebook."""
+    from nbgrader.api import Gradebook
+
+    db_url = f"sqlite:///{Path(course) / 'gradebook.db'}"
+    scores = {}
+    with Gradebook(db_url, course_id=COURSE_ID) as gb:
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                grades = {
+                    grade.name: (grade.auto_score, grade.max_score, grade.cell_type)
+                    for notebook in submission.notebooks
+                    for grade in notebook.grades
+                }
+                scores[assignment.name, submission.student.id] = Score(
+                    code_score=submission.code_score,
+                    max_code_score=submission.max_code_score,
+                    score=submission.score,
+                    max_score=submission.max_score,
+                    needs_manual_grade=submission.needs_manual_grade,
+                    grades=grades,
+                )
+    return scores
