@@ -95,3 +95,19 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
         "nbval",
         "scikit-learn",
     } <= {_name(r) for r in from_pyproject}
+
+
+ASSIGNMENTS = (
+    "a1_unstable_gradients",
+    "a2_batch_normalization",
+    "a3_optimizers",
+    "a4_transfer_learning",
+    "a5_regularization",
+)
+
+
+def test_there_are_eight_lectures_and_five_assignments():
+    assert [p.name[:2] for p in LECTURES] == [f"{i:02d}" for i in range(8)], LECTURES
+    for folder in ("solutions", "assignments"):
+        found = sorted(p.parent.name for p in (ROOT / folder).glob("*/*.ipynb"))
+        assert found == list(ASSIGNMENTS), f"{folder}/ holds {found}"
