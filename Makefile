@@ -96,12 +96,44 @@ feedback: $(STAMP)
 export: $(STAMP)
 	@mkdir -p build
 	$(NBGRADER) export --to build/grades.csv
+	$(NBGRADER) export --exporter=grading.export.CanvasExportPlugin --to build/grades-lms.csv
 
 student-bundle: $(STAMP)
 	$(BIN)/python -m grading.bundle
 
 bench-autograde: $(STAMP)
 	$(BIN)/python benchmarks/autograde.py
+
+# ---------------------------------------------------------------- classroom (issue 11)
+# The LMS round trip and the grading report; classroom.toml holds due dates, weights, late policy.
+.PHONY: help-classroom due-dates roster collect-zip feedback-zip report
+help-classroom:
+	@echo "make roster ROSTER=students.csv      import the roster (id,first_name,last_name,email,lms_user_id)"
+	@echo "make due-dates                       write classroom.toml's due dates into the gradebook"
+	@echo "make collect-zip ZIP=f.zip ASSIGNMENT=a1_unstable_gradients [LMS=canvas|moodle]"
+	@echo "                                     an LMS download -> submitted/<student>/<assignment>/"
+	@echo "make export                          build/grades.csv (nbgrader) and build/grades-lms.csv (Canvas layout)"
+	@echo "make feedback-zip                    build/feedback/<assignment>.zip to upload to the LMS"
+	@echo "make report                          build/report.html: how the class did"
+
+due-dates: $(STAMP) gradebook.db
+	$(BIN)/python -m grading.classroom due-dates
+
+roster: $(STAMP) gradebook.db
+	@test -n "$(ROSTER)" || { echo "Usage: make roster ROSTER=students.csv"; exit 2; }
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.classroom roster "$(ROSTER)"
+
+collect-zip: $(STAMP) gradebook.db
+	@test -n "$(ZIP)" -a -n "$(ASSIGNMENT)" || \
+		{ echo "Usage: make collect-zip ZIP=submissions.zip ASSIGNMENT=a1_unstable_gradients [LMS=canvas|moodle]"; exit 2; }
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.lms "$(ZIP)" \
+		--assignment "$(ASSIGNMENT)" $(if $(LMS),--lms $(LMS))
+
+feedback-zip: $(STAMP)
+	$(BIN)/python -m grading.export feedback-zip
+
+report: $(STAMP) gradebook.db
+	$(BIN)/python -m grading.report --out build/report.html
 
 # ---------------------------------------------------------------- students
 # jupyter_server_config.py: the course root, localhost only, allow_root only when run as root.

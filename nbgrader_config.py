@@ -48,3 +48,10 @@ c.GenerateFeedback.preprocessors = [
     HideHiddenTests,
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# ---------------------------------------------------------------- classroom (issue 11)
+# Late penalty per started day, capped (nbgrader's late-submission plugin, grading/late.py), with
+# the policy read from classroom.toml; the due dates go into the gradebook with `make due-dates`.
+from grading.classroom import configure_nbgrader  # noqa: E402
+
+configure_nbgrader(c, COURSE_ROOT)
