@@ -3,12 +3,14 @@
     python -m grading.bundle                    # build/student-bundle/ and its .zip
     python -m grading.bundle --out /tmp/bundle  # another folder (the zip goes next to it)
 
-Left out: ``solutions/`` (solutions and hidden tests), ``grading/`` and ``nbgrader_config.py``
-(instructor tooling; nbgrader's Validate works without them), and the tests and benchmarks that
-need ``solutions/`` or formgrader. Files are copied as they are in the working tree, but only
-the paths git tracks, so local grading data (``submitted/``, ``autograded/``, ``gradebook.db``,
-...) never leaks. As a last check, no notebook in the bundle may contain nbgrader's solution or
-hidden-test delimiters.
+Left out: ``solutions/`` (solutions and hidden tests), ``grading/``, ``nbgrader_config.py``,
+``classroom.toml`` and ``hub/`` (instructor tooling; nbgrader's Validate works without them), and
+the tests and benchmarks that need ``solutions/`` or formgrader. The README loses its
+Instructors and Contributing sections, and a ``.student-bundle`` marker tells the repository
+test that it checks a student's copy, so the bundle's own ``make test`` passes. Files are copied
+as they are in the working tree, but only the paths git tracks, so local grading data
+(``submitted/``, ``autograded/``, ``gradebook.db``, ...) never leaks. As a last check, no
+notebook in the bundle may contain nbgrader's solution or hidden-test delimiters.
 """
 
 import argparse
@@ -22,11 +24,22 @@ INSTRUCTOR_ONLY = (
     "solutions/",
     "grading/",
     "nbgrader_config.py",
-    "tests/test_grading_pipeline.py",
+    "classroom.toml",
+    "hub/",
+    "tests/test_grading_",  # every grading test needs solutions/ and grading/
     "tests/test_browser_ui.py",  # opens formgrader on a course with solutions/
+    "tests/test_lms.py",
+    "tests/test_report.py",
+    "tests/test_hub",
+    "tests/test_bundle.py",
     "tests/fixtures/grading/",
-    "benchmarks/autograde.py",
+    "benchmarks/autograde",
 )
+# Written into the bundle: tests that check instructor material (tests/test_repository.py) see
+# it and check the student's copy instead.
+MARKER = ".student-bundle"
+# README sections for instructors and contributors only; the bundle's README leaves them out.
+README_DROP = ("## Instructors", "## Contributing")
 DELIMITERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
@@ -46,6 +59,18 @@ def student_files(root: Path = ROOT) -> list[str]:
     )
 
 
+def student_readme(text: str) -> str:
+    """The course README for students: without the instructors' and contributors' sections and
+    without the lines that describe files the bundle does not have."""
+    kept, dropping = [], False
+    for line in text.split("\n"):
+        if line.startswith("## "):
+            dropping = line.strip() in README_DROP
+        if not dropping and "`solutions/`" not in line:
+            kept.append(line)
+    return "\n".join(kept).rstrip("\n") + "\n"
+
+
 def build_bundle(out: Path, root: Path = ROOT, make_zip: bool = True) -> Path:
     """Copy the student files into ``out`` (replaced if it exists); optionally zip it."""
     out, course = Path(out).resolve(), Path(root).resolve()
@@ -60,6 +85,10 @@ def build_bundle(out: Path, root: Path = ROOT, make_zip: bool = True) -> Path:
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / rel, target)
+    (out / MARKER).write_text("A copy of the course for students, made by grading/bundle.py.\n")
+    readme = out / "README.md"
+    if readme.is_file():
+        readme.write_text(student_readme(readme.read_text(encoding="utf-8")), encoding="utf-8")
     leaks = [
         str(p.relative_to(out))
         for p in out.rglob("*.ipynb")
