@@ -115,6 +115,7 @@ help-classroom:
 	@echo "make export                          build/grades.csv (nbgrader) and build/grades-lms.csv (Canvas layout)"
 	@echo "make feedback-zip                    build/feedback/<assignment>.zip to upload to the LMS"
 	@echo "make report                          build/report.html: how the class did"
+	@echo "make hub                             the course's JupyterHub on 127.0.0.1:8000 (root)"
 
 due-dates: $(STAMP) gradebook.db
 	$(BIN)/python -m grading.classroom due-dates
@@ -134,6 +135,30 @@ feedback-zip: $(STAMP)
 
 report: $(STAMP) gradebook.db
 	$(BIN)/python -m grading.report --out build/report.html
+
+# The course's JupyterHub (hub/). Every user's server runs from build/hub-venv, an environment
+# built from a Python all users can run (this machine's .venv may live under root's home), with
+# the course package, JupyterHub and PAM bindings from PyPI; its proxy comes from npm into
+# build/hub-node. `make hub` sets up unix users, the exchange and the instructor's copy first.
+HUB_PYTHON ?= /usr/bin/python3
+HUB_VENV   := build/hub-venv
+HUB_PROXY  := build/hub-node/node_modules/.bin/configurable-http-proxy
+.PHONY: hub hub-deps
+hub-deps: $(HUB_VENV)/.installed-stamp $(HUB_PROXY)
+
+$(HUB_VENV)/.installed-stamp: pyproject.toml
+	@test -x $(HUB_VENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(HUB_VENV)/bin/python -m pip install --quiet -e . 'jupyterhub>=5.3,<6' 'pamela>=1.2'
+	@touch $@
+
+$(HUB_PROXY):
+	npm install --prefix build/hub-node --no-audit --no-fund 'configurable-http-proxy@^4.6'
+
+hub: hub-deps
+	$(HUB_VENV)/bin/python hub/setup_course.py
+	@echo "JupyterHub on http://127.0.0.1:8000 (Ctrl-C stops it)"
+	$(HUB_VENV)/bin/jupyterhub -f hub/jupyterhub_config.py
 
 # ---------------------------------------------------------------- students
 # jupyter_server_config.py: the course root, localhost only, allow_root only when run as root.

@@ -55,3 +55,6 @@ c.GenerateFeedback.preprocessors = [
 from grading.classroom import configure_nbgrader  # noqa: E402
 
 configure_nbgrader(c, COURSE_ROOT)
+# On the course's JupyterHub (hub/), every user shares one exchange outside this folder.
+if os.environ.get("NBGRADER_EXCHANGE_ROOT"):
+    c.Exchange.root = os.environ["NBGRADER_EXCHANGE_ROOT"]
