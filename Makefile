@@ -157,7 +157,7 @@ $(HUB_PROXY):
 
 hub: hub-deps
 	$(HUB_VENV)/bin/python hub/setup_course.py
-	@echo "JupyterHub on http://127.0.0.1:8000 (Ctrl-C stops it)"
+	@echo "JupyterHub on http://127.0.0.1:$${COURSE_HUB_PORT:-8000} (Ctrl-C stops it)"
 	$(HUB_VENV)/bin/jupyterhub -f hub/jupyterhub_config.py
 
 # ---------------------------------------------------------------- students

@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import json
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from grading.classroom import import_roster, load, read_roster, set_due_dates  # noqa: E402
-from grading.course import make_course, run_nbgrader  # noqa: E402
+from grading.course import make_course, nbgrader_env, run_nbgrader  # noqa: E402
 from grading.export import POINTS_ROW, feedback_zips  # noqa: E402
 from grading.late import penalty_share  # noqa: E402
 from grading.lms import collect_zip  # noqa: E402
@@ -351,3 +352,23 @@ def test_the_course_classroom_toml_covers_every_assignment():
     assert sorted(classroom.assignments) == released
     assert all(a.due is not None for a in classroom.assignments.values())
     assert sum(classroom.weights().values()) == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------ command line (last)
+def test_collect_zip_command_prints_what_went_where(course):
+    root = course["root"]
+    done = subprocess.run(
+        [sys.executable, "-m", "grading.lms", str(course["tmp"] / "submissions.zip")]
+        + ["--assignment", A2, "--lms", "canvas"],
+        cwd=root,
+        env=nbgrader_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    jane = f"placed     doejane_1001_5551_{A2}.ipynb -> submitted/jdoe/{A2}/{A2}.ipynb"
+    assert any(line.startswith(jane) for line in lines), done.stdout
+    assert any(line.startswith(f"NOT PLACED smithpat_1999_5553_{A2}.ipynb: ") for line in lines)
+    assert lines[-1].startswith("2 notebooks placed, 3 files not placed")
