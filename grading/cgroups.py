@@ -153,9 +153,13 @@ class KernelCgroup:
             found.update(int(p) for p in text.split())
         return sorted(found)
 
-    def close(self, timeout: float = 10.0) -> int:
-        """Kill every process still in the group and remove it; return how many were killed."""
+    def close(self, timeout: float = 10.0, grace: float = 2.0) -> int:
+        """Kill every process still in the group after ``grace`` seconds (a kernel that was
+        asked to shut down is still exiting), remove it; return how many were killed."""
         killed = 0
+        settle = time.monotonic() + grace
+        while self.pids() and time.monotonic() < settle:
+            time.sleep(0.05)
         deadline = time.monotonic() + timeout
         while True:
             pids = self.pids()
