@@ -161,6 +161,45 @@ def test_cgroup_caps_memory_and_kills_what_is_left():
     assert not Path("/sys/fs/cgroup/memory/grading/grading-unit-test").exists()
 
 
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not Path("/sys/fs/cgroup/pids").is_dir(), reason="needs root + v1"
+)
+def test_cgroup_caps_processes():
+    group = KernelCgroup("grading-unit-test-pids", memory_bytes=2**30, max_processes=8)
+    spawn = (
+        "import subprocess\n"
+        "started = []\n"
+        "try:\n"
+        "    for _ in range(40):\n"
+        "        started.append(subprocess.Popen(['sleep', '30'], stdout=-3, stderr=-3))\n"
+        "except OSError as error:\n"
+        "    print('refused after', len(started), type(error).__name__)\n"
+    )
+    try:
+        done = subprocess.run(
+            [*group.launcher_prefix(), sys.executable, "-c", spawn],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "refused after" in done.stdout, done.stdout + done.stderr
+        assert int(done.stdout.split()[2]) < 8
+        assert group.process_limit_hit()
+    finally:
+        group.close()
+
+
+def test_memory_cap_per_assignment():
+    from grading.execution import SandboxedExecute
+
+    execute = SandboxedExecute(memory_limit="4G", memory_limit_per_assignment={"a5": "6G"})
+    execute._assignment = "a5"
+    assert execute.memory_limit_bytes() == 6 * 2**30
+    execute._assignment = "a1"
+    assert execute.memory_limit_bytes() == 4 * 2**30
+    assert SandboxedExecute(memory_limit="").memory_limit_bytes() is None
+
+
 def test_cgroup_error_says_how_to_fix(monkeypatch):
     import grading.cgroups as cgroups
 
