@@ -26,7 +26,7 @@ INSTRUCTOR_ONLY = (
     "nbgrader_config.py",
     "classroom.toml",
     "hub/",
-    "tests/test_grading_",  # every grading test needs solutions/ and grading/
+    "tests/test_grading_",  # every grading test needs solutions/ or grading/
     "tests/test_browser_ui.py",  # opens formgrader on a course with solutions/
     "tests/test_lms.py",
     "tests/test_report.py",
