@@ -10,9 +10,10 @@ zips with real file times:
 - Moodle, a3: Jane Doe in Moodle's folder layout; Ann Miller flat, under a participant number
   not on the roster (matched by name), her notebook renamed; an online-text file.
 
-Then ``make due-dates``' code, nbgrader's ``autograde``, a manual grade with a comment, a single
-student's regrade, ``generate_feedback``, the two exports and the feedback zips. Expected scores
-come from the notebooks' own points, not from the code under test.
+Then ``make due-dates``' code, ``make autograde`` (the course's sandboxed engine), a manual grade
+with a comment, a single student's regrade (``make autograde STUDENT=... ASSIGNMENT=...``),
+``generate_feedback``, the two exports and the feedback zips. Expected scores come from the
+notebooks' own points, not from the code under test.
 """
 
 import csv
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from grading.classroom import import_roster, load, read_roster, set_due_dates  # noqa: E402
-from grading.course import make_course, nbgrader_env, run_nbgrader  # noqa: E402
+from grading.course import make_course, nbgrader_env, run_engine, run_nbgrader  # noqa: E402
 from grading.export import POINTS_ROW, feedback_zips  # noqa: E402
 from grading.late import penalty_share  # noqa: E402
 from grading.lms import collect_zip  # noqa: E402
@@ -136,11 +137,9 @@ def course(tmp_path_factory):
         A3: collect_zip(moodle, A3, root, lms="moodle"),
     }
 
-    graded = run_nbgrader(root, "autograde", A2)
+    graded = run_engine(root, "--jobs", "2")  # make autograde
     assert graded.returncode == 0, graded.stdout + graded.stderr
-    graded = run_nbgrader(root, "autograde", A3)
-    assert graded.returncode == 0, graded.stdout + graded.stderr
-    return {"root": root, "tmp": tmp, "collected": collected, "autograde_log": graded.stderr}
+    return {"root": root, "tmp": tmp, "collected": collected, "autograde_log": graded.stdout}
 
 
 def placed(result) -> dict:
@@ -240,7 +239,8 @@ def test_regrading_one_student_keeps_the_manual_grade_and_comment(course):
         gb.db.commit()
         name = written.name
     stamp_before = (root / "autograded" / "rroe" / A2 / f"{A2}.ipynb").stat().st_mtime
-    done = run_nbgrader(root, "autograde", A2, "--student", "jdoe", "--force")
+    # make autograde STUDENT=jdoe ASSIGNMENT=a2_batch_normalization FORCE=1
+    done = run_engine(root, "--assignment", A2, "--student", "jdoe", "--force", "--jobs", "1")
     assert done.returncode == 0, done.stdout + done.stderr
     with gradebook(root) as gb:
         grade = gb.find_grade(name, A2, A2, "jdoe")
