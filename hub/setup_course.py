@@ -45,6 +45,25 @@ def make_exchange(path: Path) -> Path:
     return path
 
 
+def delegate_grading_cgroups(user: str | None) -> list[Path]:
+    """Hand the grading engine's cgroup parent (``grading/`` in the memory and pids controllers,
+    see ``grading/cgroups.py``) to ``user``, so that formgrader's Autograde button, which runs as
+    the instructor, can cap each sandboxed kernel; ``None`` gives it back to root. cgroup v1 only
+    (on v2 the engine writes to the root's ``cgroup.subtree_control``: grade as root there)."""
+    base = Path("/sys/fs/cgroup")
+    if (base / "cgroup.controllers").is_file():
+        raise ValueError("cgroup v2: delegate a subtree with systemd, or autograde as root")
+    uid, gid = (0, 0) if user is None else pwd.getpwnam(user)[2:4]
+    parents = [base / controller / "grading" for controller in ("memory", "pids")]
+    for parent in parents:
+        parent.mkdir(exist_ok=True)
+        os.chown(parent, uid, gid)
+        for name in ("cgroup.procs", "tasks", "cgroup.clone_children", "notify_on_release"):
+            if (parent / name).exists():
+                os.chown(parent / name, uid, gid)
+    return parents
+
+
 def _chown_tree(path: Path, user: str) -> None:
     entry = pwd.getpwnam(user)
     for folder, dirs, files in os.walk(path):
@@ -110,6 +129,7 @@ def main() -> int:
             env=env,
             check=True,
         )
+    delegate_grading_cgroups(instructor)
     print(f"Course for {instructor}: {course}")
     print(f"Logins (user password), also in {logins}:")
     for user, password in known.items():

@@ -86,7 +86,13 @@ def hub():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: run `make browser-deps`")
     _hub_deps()
-    from setup_course import create_user, install_course, make_exchange, remove_user
+    from setup_course import (
+        create_user,
+        delegate_grading_cgroups,
+        install_course,
+        make_exchange,
+        remove_user,
+    )
 
     tag = secrets.token_hex(2)
     users = {role: f"tdn{tag}-{role}" for role in ("teacher", "ana", "ben")}
@@ -100,6 +106,7 @@ def hub():
     try:
         homes = {name: create_user(name, pw) for name, pw in passwords.items()}
         course = install_course(homes[users["teacher"]] / "course", users["teacher"])
+        delegate_grading_cgroups(users["teacher"])  # formgrader's autograde runs sandboxed
         port = _ports()
         env = dict(
             os.environ,
@@ -154,6 +161,7 @@ def hub():
         SHOTS.mkdir(parents=True, exist_ok=True)
         if (state / "hub.log").is_file():
             shutil.copy(state / "hub.log", SHOTS / "hub.log")  # kept to look at
+        delegate_grading_cgroups(None)
         for name in users.values():
             remove_user(name)
         shutil.rmtree(work, ignore_errors=True)
