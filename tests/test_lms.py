@@ -372,3 +372,20 @@ def test_collect_zip_command_prints_what_went_where(course):
     assert any(line.startswith(jane) for line in lines), done.stdout
     assert any(line.startswith(f"NOT PLACED smithpat_1999_5553_{A2}.ipynb: ") for line in lines)
     assert lines[-1].startswith("2 notebooks placed, 3 files not placed")
+
+
+# ------------------------------------------------------------------ the report on a real run
+def test_report_reads_the_engines_grading_log(course):
+    from grading.report import summarize, write_report
+
+    root = course["root"]
+    summary = summarize(root)
+    graded = [(e["assignment"], e["student"]) for e in summary.log]
+    # four submissions graded once, Jane's a2 regraded
+    assert sorted(graded) == sorted(
+        [(A2, "jdoe"), (A2, "rroe"), (A3, "jdoe"), (A3, "amiller"), (A2, "jdoe")]
+    )
+    assert all(e["status"] == "graded" and e["seconds"] > 0 for e in summary.log)
+    assert summary.missing[A2] == ["amiller", "nshow"] and summary.missing[A3] == ["nshow", "rroe"]
+    assert summary.percents[A3]["amiller"] == 0.0
+    assert "5 submissions graded in" in write_report(root).read_text()
