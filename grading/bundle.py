@@ -14,6 +14,7 @@ notebook in the bundle may contain nbgrader's solution or hidden-test delimiters
 """
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -66,7 +67,8 @@ def student_readme(text: str) -> str:
     for line in text.split("\n"):
         if line.startswith("## "):
             dropping = line.strip() in README_DROP
-        if not dropping and "`solutions/`" not in line:
+        row = re.match(r"\| `([^`]+)` \|", line)  # a row of the README's table of folders
+        if not dropping and not (row and row.group(1).startswith(INSTRUCTOR_ONLY)):
             kept.append(line)
     return "\n".join(kept).rstrip("\n") + "\n"
 
