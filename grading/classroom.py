@@ -172,4 +172,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ValueError as error:  # bad input: the message says what to do, no traceback
+        sys.exit(f"error: {error}")
