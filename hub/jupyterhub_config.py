@@ -14,8 +14,9 @@ the end-to-end test set them; the defaults are those of ``make hub``):
 - ``COURSE_HUB_PORT`` (and the two ports after it for the Hub's API and the proxy's API) and
   ``COURSE_HUB_STATE`` (the Hub's database, cookie secret and logs).
 
-Each user's server is ``jupyterhub-singleuser`` from the course environment, started as that
-unix user (``LocalProcessSpawner``), with ``JUPYTER_CONFIG_PATH`` pointing at ``hub/config/
+Each user's server is ``jupyterhub-singleuser`` from the environment JupyterHub runs from
+(``build/hub-venv``, made by ``make hub-deps`` from a Python every user may run), started as
+that unix user (``LocalProcessSpawner``), with ``JUPYTER_CONFIG_PATH`` pointing at ``hub/config/
 instructor`` or ``hub/config/student``: the course id and the exchange for everyone, the
 course's own ``nbgrader_config.py`` (and so its grading extensions) for the instructor, and
 formgrader and Create Assignment switched off for students.
@@ -28,7 +29,7 @@ c = get_config()  # noqa: F821 - provided by traitlets when JupyterHub loads thi
 
 HUB_DIR = os.path.dirname(os.path.abspath(__file__))
 COURSE_ROOT = os.path.dirname(HUB_DIR)
-VENV_BIN = os.path.dirname(sys.executable)  # the course environment JupyterHub runs from
+VENV_BIN = os.path.dirname(sys.executable)  # build/hub-venv/bin: the users' environment
 INSTRUCTOR = os.environ.get("COURSE_HUB_INSTRUCTOR", "instructor")
 STUDENTS = [s for s in os.environ.get("COURSE_HUB_STUDENTS", "student1,student2").split(",") if s]
 COURSE_DIR = os.environ.get("COURSE_HUB_COURSE_DIR", f"/home/{INSTRUCTOR}/training-deep-nets")
