@@ -104,7 +104,7 @@ def test_the_sandbox_really_isolates(tmp_path):
             "import os, socket\n"
             f"print('secret', os.path.exists({str(secret)!r}))\n"
             "print('interfaces', sorted(n for _, n in socket.if_nameindex()))\n"
-            "open('/tmp/x', 'w').write('1'); print('tmp ok')\n"
+            "open('/tmp/probe-written', 'w').write('1'); print('tmp ok')\n"
             "print('uid', os.getuid())\n"
         )
         from grading.sandbox import python_paths
