@@ -36,7 +36,7 @@ lectures: $(STAMP)
 # ---------------------------------------------------------------- tests
 # Fast mode and the packaged digits data: CI stays quick and never waits on the network.
 test: $(STAMP) browser-deps sandbox-deps postgres-deps
-	COURSE_FAST=1 COURSE_DATASET=digits $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax
+	COURSE_FAST=1 COURSE_DATASET=digits $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --durations=15
 
 # tests/test_browser_ui.py drives Debian's chromium (Playwright never downloads a browser).
 .PHONY: browser-deps

@@ -104,7 +104,7 @@ def test_the_sandbox_really_isolates(tmp_path):
             "import os, socket\n"
             f"print('secret', os.path.exists({str(secret)!r}))\n"
             "print('interfaces', sorted(n for _, n in socket.if_nameindex()))\n"
-            "open('/tmp/x', 'w').write('1'); print('tmp ok')\n"
+            "open('/tmp/probe-written', 'w').write('1'); print('tmp ok')\n"
             "print('uid', os.getuid())\n"
         )
         from grading.sandbox import python_paths
@@ -187,6 +187,52 @@ def test_cgroup_caps_processes():
         assert group.process_limit_hit()
     finally:
         group.close()
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not Path("/sys/fs/cgroup/memory").is_dir(), reason="needs root + v1"
+)
+def test_delegated_cgroups_let_an_unprivileged_grader_cap_its_kernels():
+    """What a JupyterHub instructor gets after `python -m grading.cgroups delegate USER`."""
+    from grading.cgroups import delegate
+
+    delegate("nobody")
+    probe = (
+        "import subprocess, sys\n"
+        "from grading.cgroups import KernelCgroup\n"
+        "group = KernelCgroup('grading-unit-test-delegated', 48 * 2**20, 8)\n"
+        "hog = 'b = bytearray(200 * 2**20); b[::4096] = bytes(len(b[::4096]))'\n"
+        "done = subprocess.run([*group.launcher_prefix(), sys.executable, '-c', hog])\n"
+        "print('killed', done.returncode != 0, 'oom', group.oom_killed())\n"
+        "group.close()\n"
+    )
+    try:
+        done = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=nobody",
+                "--regid=nogroup",
+                "--clear-groups",
+                "/usr/bin/python3",
+                "-c",
+                probe,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        for parent in (Path("/sys/fs/cgroup/memory/grading"), Path("/sys/fs/cgroup/pids/grading")):
+            os.chown(parent, 0, 0)
+    assert "killed True oom True" in done.stdout, done.stdout + done.stderr
+
+
+def test_delegate_names_a_missing_user():
+    from grading.cgroups import delegate
+
+    with pytest.raises(ValueError, match="user must be an existing account"):
+        delegate("no-such-user-here")
 
 
 def test_memory_cap_per_assignment():
