@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the course's grading/ package
 
 
 def create_user(name: str, password: str) -> Path:
@@ -46,22 +48,12 @@ def make_exchange(path: Path) -> Path:
 
 
 def delegate_grading_cgroups(user: str | None) -> list[Path]:
-    """Hand the grading engine's cgroup parent (``grading/`` in the memory and pids controllers,
-    see ``grading/cgroups.py``) to ``user``, so that formgrader's Autograde button, which runs as
-    the instructor, can cap each sandboxed kernel; ``None`` gives it back to root. cgroup v1 only
-    (on v2 the engine writes to the root's ``cgroup.subtree_control``: grade as root there)."""
-    base = Path("/sys/fs/cgroup")
-    if (base / "cgroup.controllers").is_file():
-        raise ValueError("cgroup v2: delegate a subtree with systemd, or autograde as root")
-    uid, gid = (0, 0) if user is None else pwd.getpwnam(user)[2:4]
-    parents = [base / controller / "grading" for controller in ("memory", "pids")]
-    for parent in parents:
-        parent.mkdir(exist_ok=True)
-        os.chown(parent, uid, gid)
-        for name in ("cgroup.procs", "tasks", "cgroup.clone_children", "notify_on_release"):
-            if (parent / name).exists():
-                os.chown(parent / name, uid, gid)
-    return parents
+    """Hand the grading sandbox's parent cgroups to ``user`` (``None``: back to root) with the
+    engine's own ``grading.cgroups.delegate``, so that formgrader's Autograde button, which runs
+    as the instructor, can cap each sandboxed kernel."""
+    from grading.cgroups import delegate
+
+    return delegate(user or "root")
 
 
 def _chown_tree(path: Path, user: str) -> None:
