@@ -29,6 +29,8 @@ INSTRUCTOR_ONLY = (
     "hub/",
     "tests/test_grading_",  # every grading test needs solutions/ or grading/
     "tests/test_browser_ui.py",  # opens formgrader on a course with solutions/
+    "tests/test_assignment_",  # issue 9: read solutions/ and grade through grading/
+    "tests/assignment_mistakes.py",  # issue 9: correct solutions written differently
     "tests/test_lms.py",
     "tests/test_report.py",
     "tests/test_hub",
