@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from .backup import backup, backup_dir_for
-from .engine import default_db_url, find_jobs, run_dask, run_local
+from .engine import add_students, default_db_url, find_jobs, run_dask, run_local
 
 
 def parse_args(argv=None):
@@ -81,6 +81,7 @@ def main(argv=None) -> int:
         if made:
             shown = made.relative_to(root) if made.is_relative_to(root) else made
             print(f"Gradebook backed up to {shown}")
+    add_students(db_url, jobs)
     where = f"on {args.scheduler}" if args.scheduler else f"{args.jobs} at a time"
     print(f"Grading {len(jobs)} submission(s), {where}")
     start = time.monotonic()

@@ -128,10 +128,25 @@ def faults_in(notebook_path: Path) -> list[dict]:
     return found
 
 
+def _plain_url(db_url: str) -> str:
+    """nbgrader's Gradebook without the SQLite lock-timeout query the engine adds."""
+    return db_url.split("?", 1)[0] if db_url.startswith("sqlite") else db_url
+
+
+def add_students(db_url: str, jobs: list[Job]) -> None:
+    """Create every job's student before the jobs start: two nbgrader processes grading one
+    new student's two assignments at once would both insert the student, and one would fail."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_plain_url(db_url)) as gb:
+        for student in sorted({job.student for job in jobs}):
+            gb.update_or_create_student(student)
+
+
 def read_score(db_url: str, job: Job) -> tuple[float, float]:
     from nbgrader.api import Gradebook
 
-    with Gradebook(db_url.split("?", 1)[0] if db_url.startswith("sqlite") else db_url) as gb:
+    with Gradebook(_plain_url(db_url)) as gb:
         submission = gb.find_submission(job.assignment, job.student)
         return submission.score, submission.max_score
 

@@ -286,3 +286,18 @@ def test_restore_brings_a_backup_back(runs):
     assert bad.returncode == 2 and "name must be one of the backups" in bad.stderr
     with pytest.raises(ValueError, match="no backups"):
         restore(db, root / "no-such-folder")
+
+
+def test_one_new_student_two_assignments_at_once(tmp_path):
+    """Two jobs of one student not yet in the gradebook, graded side by side: both land.
+    (Before the engine added the students first, both nbgrader processes could insert the
+    student and one failed; that race is timing-dependent, so this run cannot force it.)"""
+    root = make_course(tmp_path / "course")
+    other = "a1_unstable_gradients"
+    assert run_nbgrader(root, "generate_assignment", ASSIGNMENT).returncode == 0
+    assert run_nbgrader(root, "generate_assignment", other).returncode == 0
+    for name in (ASSIGNMENT, other):
+        submit(root, "erin", name, root / "assignments" / name / f"{name}.ipynb")
+    done = run_engine(root, "--jobs", "2")
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert {key for key in read_scores(root)} == {(ASSIGNMENT, "erin"), (other, "erin")}
