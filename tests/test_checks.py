@@ -143,3 +143,10 @@ def test_type_check_names_the_expected_and_received_types():
         message
         == "n=3: the variance should be a float or floating, got a list ([1.0] (shape (1,)))."
     )
+
+
+def test_an_alternative_right_answer_passes_and_others_still_fail():
+    inside, outside = 1 / np.sqrt(4 + 0.5), 1 / (np.sqrt(4) + 0.5)
+    check_close(outside, inside, "eps=0.5", alternatives=(outside,))
+    message = failure(check_close, 0.3, inside, "eps=0.5", alternatives=(outside,))
+    assert message.startswith("eps=0.5: the result is wrong: expected 0.4714, got 0.3")

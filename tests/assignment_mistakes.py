@@ -1,0 +1,450 @@
+"""Wrong submissions of our own, built by editing the solution cells, and what they must show.
+
+Each ``Mistake`` is one common error in one graded function: a text edit of its solution cell
+(``old`` -> ``new``), the test cells that must lose points, and the named diagnosis the feedback
+must show. ``ROUNDS[assignment]`` groups them into submissions: the mistakes of one round touch
+different functions whose tests do not call each other, so a single notebook run grades them all
+(tests/test_assignment_feedback.py). ``VARIANTS[assignment]`` are correct solutions written
+differently, which must get every autograded point.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mistake:
+    function: str  # the graded function the edit breaks
+    cell: str  # grade_id of the solution cell holding it
+    old: str  # text of the solution cell to replace (must occur exactly once)
+    new: str
+    fails: tuple[str, ...]  # grade_ids of test cells that must lose points
+    diagnosis: str  # text the feedback must show
+
+
+@dataclass(frozen=True)
+class Variant:
+    description: str
+    cell: str
+    old: str
+    new: str
+
+
+A1 = "a1_unstable_gradients"
+A2 = "a2_batch_normalization"
+A3 = "a3_optimizers"
+
+ROUNDS: dict[str, list[list[Mistake]]] = {
+    A3: [
+        [
+            Mistake(
+                "momentum_step",
+                "momentum-step",
+                "    if nesterov:\n"
+                "        return w + momentum * velocity - learning_rate * g, velocity\n",
+                "",
+                ("test-momentum-nesterov", "test-momentum-hidden"),
+                "nesterov is ignored",
+            ),
+            Mistake(
+                "rmsprop_step",
+                "rmsprop-step",
+                "s = rho * s + (1 - rho) * g**2",
+                "s = (1 - rho) * s + rho * g**2",
+                ("test-rmsprop-basic", "test-rmsprop-keras", "test-rmsprop-hidden"),
+                "rho and 1 - rho are swapped: s = rho * s + (1 - rho) * g**2.",
+            ),
+            Mistake(
+                "adam_step",
+                "adam-step",
+                "(np.sqrt(v_hat) + epsilon), m, v",
+                "(np.sqrt(v_hat) + epsilon), m_hat, v_hat",
+                ("test-adam-basic", "test-adam-keras"),
+                "m is bias-corrected; return the uncorrected average",
+            ),
+            Mistake(
+                "adamw_step",
+                "adam-step",
+                "    w = w - learning_rate * weight_decay * w\n",
+                "",
+                ("test-adamw-basic", "test-adamw-keras", "test-adamw-hidden"),
+                "the weights are not decayed",
+            ),
+            Mistake(
+                "exponential_decay",
+                "schedules",
+                "lr0 * 0.1 ** (epoch / s)",
+                "lr0 * 0.1 ** (epoch // s)",
+                ("test-exponential-keras", "test-exponential-hidden"),
+                "that is the staircase schedule (epoch // s); the decay is smooth, epoch / s.",
+            ),
+            Mistake(
+                "piecewise_constant",
+                "schedules",
+                "if epoch <= boundary:",
+                "if epoch < boundary:",
+                ("test-piecewise-boundary", "test-piecewise-hidden"),
+                "at an epoch equal to a boundary the earlier value applies (epoch <= boundary).",
+            ),
+        ],
+        [
+            Mistake(
+                "momentum_step",
+                "momentum-step",
+                "velocity = momentum * velocity - learning_rate * g",
+                "velocity = 0.9 * velocity - learning_rate * g",
+                ("test-momentum-keras", "test-momentum-hidden"),
+                "momentum is ignored (0.9 is used)",
+            ),
+            Mistake(
+                "rmsprop_step",
+                "rmsprop-step",
+                "np.sqrt(s + epsilon)",
+                "np.sqrt(s + 1e-7)",
+                ("test-rmsprop-keras", "test-rmsprop-hidden"),
+                "epsilon is ignored (the default 1e-7 is used)",
+            ),
+            Mistake(
+                "adam_step",
+                "adam-step",
+                "    m = beta_1 * m + (1 - beta_1) * g\n",
+                "    beta_2 = 0.999\n    m = beta_1 * m + (1 - beta_1) * g\n",
+                ("test-adam-keras", "test-adam-hidden"),
+                "beta_2 is ignored (the default 0.999 is used)",
+            ),
+            Mistake(
+                "adamw_step",
+                "adam-step",
+                "w = w - learning_rate * weight_decay * w",
+                "w = w - weight_decay * w",
+                ("test-adamw-basic",),
+                "the decay misses the learning rate: w - learning_rate * weight_decay * w.",
+            ),
+            Mistake(
+                "exponential_decay",
+                "schedules",
+                "return float(lr0 * 0.1 ** (epoch / s))",
+                "return float(lr0 * np.exp(-epoch / s))",
+                ("test-exponential-basic", "test-exponential-keras", "test-exponential-hidden"),
+                "lr0 * exp(-epoch / s): the rate is divided by 10, not by e, every s epochs.",
+            ),
+            Mistake(
+                "piecewise_constant",
+                "schedules",
+                "    if len(values) != len(boundaries) + 1:\n"
+                "        raise ValueError(\n"
+                '            f"values must have one more element than boundaries, '
+                'got {len(values)} values "\n'
+                '            f"for {len(boundaries)} boundaries."\n'
+                "        )\n",
+                "",
+                ("test-piecewise-errors",),
+                "expected a ValueError, but nothing was raised",
+            ),
+        ],
+    ],
+    A1: [
+        [
+            Mistake(
+                "init_variance",
+                "init-variance",
+                '"he": 2 / fan_in',
+                '"he": 1 / fan_in',
+                ("test-init-variance-keras", "test-init-variance-hidden"),
+                "the factor 2 of He is missing (or added to another scheme).",
+            ),
+            Mistake(
+                "uniform_limit",
+                "init-variance",
+                "np.sqrt(3 * init_variance(fan_in, fan_out, scheme))",
+                "np.sqrt(init_variance(fan_in, fan_out, scheme))",
+                ("test-uniform-limit-keras", "test-uniform-limit-hidden"),
+                "the standard deviation sqrt(variance); a uniform on [-r, r] has variance",
+            ),
+            Mistake(
+                "activation",
+                "activations",
+                "return np.where(z > 0, z, 0.2 * z)",
+                "return np.where(z > 0, z, 0.3 * z)",
+                ("test-activation-basic", "test-activation-keras", "test-activation-hidden"),
+                "slope 0.3, the default of the LeakyReLU layer; this function uses 0.2.",
+            ),
+            Mistake(
+                "activation_derivative",
+                "activations",
+                "return s * (1 - s)",
+                "return z * (1 - z)",
+                ("test-derivative-tape", "test-derivative-hidden"),
+                "z * (1 - z): the formula takes sigmoid(z), not z.",
+            ),
+            Mistake(
+                "chain_gradients",
+                "chain-gradients",
+                "delta = (a_values[-1] - y)",
+                "delta = (y - a_values[-1])",
+                ("test-chain-basic", "test-chain-other", "test-chain-hidden"),
+                "the sign is flipped: dJ/da_n = a_n - y, not y - a_n.",
+            ),
+        ],
+        [
+            Mistake(
+                "init_variance",
+                "init-variance",
+                "    if scheme not in variances:\n"
+                '        raise ValueError(f"scheme must be one of {sorted(variances)}, '
+                'got {scheme!r}.")\n',
+                "",
+                ("test-init-variance-errors",),
+                "expected a ValueError, got KeyError",
+            ),
+            Mistake(
+                "uniform_limit",
+                "init-variance",
+                "np.sqrt(3 * init_variance(fan_in, fan_out, scheme))",
+                "3 * init_variance(fan_in, fan_out, scheme)",
+                ("test-uniform-limit-keras", "test-uniform-limit-hidden"),
+                "3 * variance: take the square root, r = sqrt(3 * variance).",
+            ),
+            Mistake(
+                "activation",
+                "activations",
+                "return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))",
+                "return np.where(z > 0, z, np.exp(np.minimum(z, 0.0)))",
+                ("test-activation-keras", "test-activation-hidden"),
+                "e**z for z < 0: the ELU is alpha * (e**z - 1) there.",
+            ),
+            Mistake(
+                "activation_derivative",
+                "activations",
+                "return 1 - np.tanh(z) ** 2",
+                "return 1 - z**2",
+                ("test-derivative-tape", "test-derivative-hidden"),
+                "1 - z**2: the formula takes tanh(z), not z.",
+            ),
+            Mistake(
+                "chain_gradients",
+                "chain-gradients",
+                "    return grads\n",
+                "    return grads[::-1]\n",
+                ("test-chain-sigmoid", "test-chain-other", "test-chain-vanishing"),
+                "the list runs from the output to the input; return dJ/dw_1 first.",
+            ),
+        ],
+    ],
+    A2: [
+        [
+            Mistake(
+                "batchnorm_train",
+                "batchnorm-train",
+                "batch_var = x.var(axis=0)",
+                "batch_var = x.var(axis=0, ddof=1)",
+                ("test-bn-train-keras", "test-bn-train-edge", "test-bn-train-hidden"),
+                "your variance is the unbiased estimate (ddof=1); batch norm divides by m.",
+            ),
+            Mistake(
+                "update_moving",
+                "update-moving",
+                "momentum * np.asarray(moving) + (1 - momentum) * np.asarray(batch_stat)",
+                "(1 - momentum) * np.asarray(moving) + momentum * np.asarray(batch_stat)",
+                ("test-update-moving-basic", "test-update-moving-keras"),
+                "momentum and 1 - momentum are swapped: momentum weighs the old average.",
+            ),
+            Mistake(
+                "batchnorm_inference",
+                "batchnorm-inference",
+                "(x - moving_mean) / np.sqrt(moving_var + eps)",
+                "(x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)",
+                ("test-bn-inference-basic", "test-bn-inference-keras"),
+                "the batch's own statistics are used; inference uses moving_mean and moving_var.",
+            ),
+            Mistake(
+                "fuse_dense_bn",
+                "fuse-dense-bn",
+                "(np.asarray(b) - moving_mean)",
+                "np.asarray(b)",
+                ("test-fuse-keras", "test-fuse-hidden"),
+                "moving_mean is not subtracted from the bias before scaling.",
+            ),
+            Mistake(
+                "bn_param_counts",
+                "bn-param-counts",
+                "return 2 * int(n_features), 2 * int(n_features)",
+                "return 4 * int(n_features), 0",
+                ("test-param-counts-keras", "test-param-counts-hidden"),
+                "all four vectors are counted as trainable; the moving mean and variance are not.",
+            ),
+        ],
+        [
+            Mistake(
+                "batchnorm_train",
+                "batchnorm-train",
+                "np.sqrt(batch_var + eps)",
+                "np.sqrt(batch_var + 1e-3)",
+                ("test-bn-train-keras", "test-bn-train-hidden"),
+                "eps is ignored (the default 1e-3 is used); pass the eps argument on.",
+            ),
+            Mistake(
+                "update_moving",
+                "update-moving",
+                "momentum * np.asarray(moving) + (1 - momentum) * np.asarray(batch_stat)",
+                "0.99 * np.asarray(moving) + 0.01 * np.asarray(batch_stat)",
+                ("test-update-moving-basic", "test-update-moving-keras"),
+                "momentum is ignored (the default 0.99 is used); use the argument.",
+            ),
+            Mistake(
+                "batchnorm_inference",
+                "batchnorm-inference",
+                "np.sqrt(moving_var + eps)",
+                "np.sqrt(moving_var + 1e-3)",
+                ("test-bn-inference-keras", "test-bn-inference-hidden"),
+                "eps is ignored (the default 1e-3 is used); pass the eps argument on.",
+            ),
+            Mistake(
+                "fuse_dense_bn",
+                "fuse-dense-bn",
+                "np.sqrt(np.asarray(moving_var) + eps)",
+                "(np.asarray(moving_var) + eps)",
+                ("test-fuse-keras", "test-fuse-hidden"),
+                "W is divided by the variance, not by sigma = sqrt(moving_var + eps).",
+            ),
+            Mistake(
+                "bn_param_counts",
+                "bn-param-counts",
+                "return 2 * int(n_features), 2 * int(n_features)",
+                "return 2 * int(n_features), 0",
+                ("test-param-counts-keras", "test-param-counts-hidden"),
+                "the moving mean and variance are forgotten; Keras stores them as non-trainable.",
+            ),
+        ],
+    ],
+}
+
+VARIANTS: dict[str, list[Variant]] = {
+    A3: [
+        Variant(
+            "momentum_step in float32",
+            "momentum-step",
+            "    velocity = momentum * velocity - learning_rate * g\n",
+            "    w, g = np.float32(w), np.float32(g)\n"
+            "    velocity = np.float32(momentum * velocity - learning_rate * g)\n",
+        ),
+        Variant(
+            "rmsprop_step with epsilon outside the square root (the book's form)",
+            "rmsprop-step",
+            "np.sqrt(s + epsilon)",
+            "(np.sqrt(s) + epsilon)",
+        ),
+        Variant(
+            "adam_step in Keras' form: the bias corrections folded into the learning rate",
+            "adam-step",
+            "    m_hat = m / (1 - beta_1**t)\n"
+            "    v_hat = v / (1 - beta_2**t)\n"
+            "    return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v\n",
+            "    lr_t = learning_rate * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)\n"
+            "    return w - lr_t * m / (np.sqrt(v) + epsilon), m, v\n",
+        ),
+        Variant(
+            "exponential_decay as lr0 / 10 ** (epoch / s)",
+            "schedules",
+            "return float(lr0 * 0.1 ** (epoch / s))",
+            "return lr0 / 10 ** (epoch / s)",
+        ),
+        Variant(
+            "piecewise_constant with bisect instead of a loop",
+            "schedules",
+            "    for boundary, value in zip(boundaries, values, strict=False):\n"
+            "        if epoch <= boundary:\n"
+            "            return float(value)\n"
+            "    return float(values[-1])\n",
+            "    import bisect\n\n"
+            "    return float(values[bisect.bisect_left(boundaries, epoch)])\n",
+        ),
+    ],
+    A1: [
+        Variant(
+            "init_variance with if/elif, Glorot as 2 / (fan_in + fan_out), a NumPy float",
+            "init-variance",
+            "    fan_avg = (fan_in + fan_out) / 2\n"
+            '    variances = {"glorot": 1 / fan_avg, "he": 2 / fan_in, "lecun": 1 / fan_in}\n'
+            "    if scheme not in variances:\n"
+            '        raise ValueError(f"scheme must be one of {sorted(variances)}, '
+            'got {scheme!r}.")\n'
+            "    return float(variances[scheme])\n",
+            '    if scheme == "glorot":\n'
+            "        return np.float64(2 / (fan_in + fan_out))\n"
+            '    elif scheme == "he":\n'
+            "        return np.float64(2 / fan_in)\n"
+            '    elif scheme == "lecun":\n'
+            "        return np.float64(1 / fan_in)\n"
+            '    raise ValueError(f"unknown scheme {scheme!r}: use glorot, he or lecun")\n',
+        ),
+        Variant(
+            "uniform_limit as a power of a Python float",
+            "init-variance",
+            "return float(np.sqrt(3 * init_variance(fan_in, fan_out, scheme)))",
+            "return (3 * init_variance(fan_in, fan_out, scheme)) ** 0.5",
+        ),
+        Variant(
+            "activations in float32, relu as z * (z > 0)",
+            "activations",
+            "    z = np.asarray(z, dtype=np.float64)\n"
+            "    alpha, scale = 1.6732632423543772, 1.0507009873554805\n"
+            '    if name == "sigmoid":\n'
+            "        return 1 / (1 + np.exp(-z))\n"
+            '    if name == "tanh":\n'
+            "        return np.tanh(z)\n"
+            '    if name == "relu":\n'
+            "        return np.maximum(z, 0.0)\n",
+            "    z = np.asarray(z, dtype=np.float32)\n"
+            "    alpha, scale = 1.6732632423543772, 1.0507009873554805\n"
+            '    if name == "sigmoid":\n'
+            "        return 1 / (1 + np.exp(-z))\n"
+            '    if name == "tanh":\n'
+            "        return np.tanh(z)\n"
+            '    if name == "relu":\n'
+            "        return z * (z > 0)\n",
+        ),
+    ],
+    A2: [
+        Variant(
+            "batchnorm_train in float32 with an explicit loop over features",
+            "batchnorm-train",
+            "    x = np.asarray(x, dtype=np.float64)\n"
+            "    batch_mean = x.mean(axis=0)\n"
+            "    batch_var = x.var(axis=0)\n",
+            "    x = np.asarray(x, dtype=np.float32)\n"
+            "    batch_mean = np.array([x[:, j].mean() for j in range(x.shape[1])])\n"
+            "    batch_var = np.array([((x[:, j] - batch_mean[j]) ** 2).mean()"
+            " for j in range(x.shape[1])])\n",
+        ),
+        Variant(
+            "update_moving written as moving - (1 - momentum) * (moving - batch_stat)",
+            "update-moving",
+            "return momentum * np.asarray(moving) + (1 - momentum) * np.asarray(batch_stat)",
+            "return moving - (1 - momentum) * (np.asarray(moving) - batch_stat)",
+        ),
+        Variant(
+            "bn_param_counts returning NumPy integers",
+            "bn-param-counts",
+            "return 2 * int(n_features), 2 * int(n_features)",
+            "return np.int64(2 * n_features), np.int64(2 * n_features)",
+        ),
+    ],
+}
+
+
+def apply_edits(notebook: dict, edits) -> dict:
+    """A copy of ``notebook`` with every edit's ``old`` replaced by its ``new`` in its cell."""
+    import json
+
+    edited = json.loads(json.dumps(notebook))
+    for edit in edits:
+        cell = next(
+            c
+            for c in edited["cells"]
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == edit.cell
+        )
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if text.count(edit.old) != 1:
+            raise ValueError(f"{edit.cell}: {edit.old!r} occurs {text.count(edit.old)} times")
+        cell["source"] = text.replace(edit.old, edit.new)
+    return edited
