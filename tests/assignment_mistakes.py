@@ -32,8 +32,67 @@ class Variant:
 A1 = "a1_unstable_gradients"
 A2 = "a2_batch_normalization"
 A3 = "a3_optimizers"
+A4 = "a4_transfer_learning"
 
 ROUNDS: dict[str, list[list[Mistake]]] = {
+    A4: [
+        [
+            Mistake(
+                "split_task_a_b",
+                "split_task_a_b",
+                "(y[in_b] == b_classes[1])",
+                "(y[in_b] == b_classes[0])",
+                ("test-split_task_a_b-values", "test-split_task_a_b-hidden"),
+                "y_b is 1 for the first class of b_classes; it is 1 for the second.",
+            ),
+            Mistake(
+                "reuse_for_task_b",
+                "reuse_for_task_b",
+                "    clone.set_weights(model_a.get_weights())\n",
+                "",
+                ("test-reuse_for_task_b-structure",),
+                "clone_model copies the architecture only; copy the weights",
+            ),
+            Mistake(
+                "unfreeze",
+                "unfreeze",
+                "    model.compile(\n"
+                '        loss="binary_crossentropy",\n'
+                "        optimizer=keras.optimizers.SGD(learning_rate=learning_rate),\n"
+                '        metrics=["accuracy"],\n'
+                "    )\n",
+                "",
+                ("test-unfreeze-compiled",),
+                "the model was not compiled again",
+            ),
+        ],
+        [
+            Mistake(
+                "split_task_a_b",
+                "split_task_a_b",
+                "y_a = (y - below)[~in_b]",
+                "y_a = y[~in_b]",
+                ("test-split_task_a_b-values", "test-split_task_a_b-hidden"),
+                "the task-A labels are not relabelled",
+            ),
+            Mistake(
+                "reuse_for_task_b",
+                "reuse_for_task_b",
+                "layer.trainable = False",
+                "layer.trainable = True",
+                ("test-reuse_for_task_b-frozen", "test-reuse_for_task_b-hidden"),
+                "are trainable: set layer.trainable = False.",
+            ),
+            Mistake(
+                "unfreeze",
+                "unfreeze",
+                "SGD(learning_rate=learning_rate)",
+                "SGD(learning_rate=0.001)",
+                ("test-unfreeze-compiled", "test-unfreeze-hidden"),
+                "learning_rate is ignored: 0.001 is reuse_for_task_b's rate",
+            ),
+        ],
+    ],
     A3: [
         [
             Mistake(
@@ -319,6 +378,34 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
 }
 
 VARIANTS: dict[str, list[Variant]] = {
+    A4: [
+        Variant(
+            "split_task_a_b relabelling task A in a Python loop",
+            "split_task_a_b",
+            "y_a = (y - below)[~in_b].astype(np.int64)",
+            "y_a = np.array([c - sum(b < c for b in b_classes) for c in y[~in_b]], dtype=int)",
+        ),
+        Variant(
+            "reuse_for_task_b returning a functional keras.Model (.layers holds an InputLayer)",
+            "reuse_for_task_b",
+            "    model_b = keras.Sequential(clone.layers[:-1])\n"
+            "    for layer in model_b.layers:\n"
+            "        layer.trainable = False\n"
+            '    model_b.add(keras.layers.Dense(1, activation="sigmoid"))\n',
+            "    for layer in clone.layers[:-1]:\n"
+            "        layer.trainable = False\n"
+            '    outputs = keras.layers.Dense(1, activation="sigmoid")(clone.layers[-2].output)\n'
+            "    model_b = keras.Model(clone.inputs, outputs)\n",
+        ),
+        Variant(
+            "unfreeze compiling with a loss object and a positional learning rate",
+            "unfreeze",
+            'loss="binary_crossentropy",\n'
+            "        optimizer=keras.optimizers.SGD(learning_rate=learning_rate),",
+            "loss=keras.losses.BinaryCrossentropy(),\n"
+            "        optimizer=keras.optimizers.SGD(learning_rate),",
+        ),
+    ],
     A3: [
         Variant(
             "momentum_step in float32",
