@@ -35,7 +35,7 @@ lectures: $(STAMP)
 
 # ---------------------------------------------------------------- tests
 # Fast mode and the packaged digits data: CI stays quick and never waits on the network.
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps sandbox-deps postgres-deps
 	COURSE_FAST=1 COURSE_DATASET=digits $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax
 
 # tests/test_browser_ui.py drives Debian's chromium (Playwright never downloads a browser).
@@ -47,6 +47,28 @@ browser-deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	else \
 		echo "The browser test needs Chromium: sudo apt-get update && sudo apt-get install -y chromium"; \
+	fi
+
+# Autograding runs every student kernel in bubblewrap (grading/sandbox.py); without it grading
+# refuses to run student code.
+.PHONY: sandbox-deps postgres-deps
+sandbox-deps:
+	@if command -v bwrap >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing bubblewrap for the grading sandbox"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap; \
+	else \
+		echo "Grading needs bubblewrap: sudo apt-get install -y bubblewrap"; \
+	fi
+
+# The Dask + PostgreSQL grading test starts its own server with Debian's PostgreSQL binaries.
+postgres-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing PostgreSQL for the grading-at-scale test"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	else \
+		echo "The grading-at-scale test needs PostgreSQL: sudo apt-get install -y postgresql"; \
 	fi
 
 lint: $(STAMP)
@@ -69,11 +91,14 @@ bench-lectures: $(STAMP)
 # submitted/<student>/<assignment>/ -> autograded/ -> feedback/ and build/grades.csv.
 # nbgrader runs `alembic` by name, hence the environment's bin/ on PATH.
 NBGRADER := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nbgrader
-.PHONY: help-instructors release autograde feedback export student-bundle bench-autograde
+.PHONY: help-instructors release autograde restore feedback export student-bundle bench-autograde
 
 help-instructors:
 	@echo "make release         regenerate assignments/ from solutions/ (nbgrader generate_assignment)"
-	@echo "make autograde       grade every new submission in submitted/ (FORCE=1: regrade all)"
+	@echo "make autograde       grade every new submission in submitted/, sandboxed, JOBS at a time"
+	@echo "                     (FORCE=1 regrades; ASSIGNMENT=, STUDENT= narrow it; SCHEDULER=tcp://..."
+	@echo "                     grades on a Dask cluster; DB=postgresql://... another gradebook)"
+	@echo "make restore         put back the newest gradebook backup (BACKUP=name for another)"
 	@echo "make feedback        feedback/<student>/<assignment>/*.html for every graded submission"
 	@echo "make export          all scores to build/grades.csv"
 	@echo "make student-bundle  build/student-bundle/ and .zip: the course without solutions/"
@@ -85,10 +110,16 @@ release: $(STAMP)
 gradebook.db:
 	$(MAKE) release
 
-autograde: $(STAMP) gradebook.db
-	@test -n "$(wildcard submitted/*/*/*.ipynb)" || \
-		{ echo "Nothing to grade: put notebooks in submitted/<student>/<assignment>/"; exit 1; }
-	$(NBGRADER) autograde "*" $(if $(FORCE),--force)
+# grading/autograde.py: a gradebook backup, then one sandboxed nbgrader job per submission.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+autograde: $(STAMP) gradebook.db sandbox-deps
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.autograde --jobs $(JOBS) \
+		$(if $(FORCE),--force) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
+		$(if $(STUDENT),--student $(STUDENT)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) \
+		$(if $(DB),--db $(DB))
+
+restore: $(STAMP)
+	$(BIN)/python -m grading.backup restore $(BACKUP) $(if $(DB),--db $(DB))
 
 feedback: $(STAMP)
 	$(NBGRADER) generate_feedback "*" --force

@@ -15,9 +15,15 @@ COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 if COURSE_ROOT not in sys.path:
     sys.path.append(COURSE_ROOT)  # makes the course's grading/ package importable
 
-from grading.execution import cell_timeout  # noqa: E402
+from grading.backup import BackupGradebook  # noqa: E402
+from grading.execution import SandboxedExecute  # noqa: E402
 from grading.feedback import HideHiddenTests  # noqa: E402
-from grading.sanitize import RestoreDeletedCells  # noqa: E402
+from grading.sanitize import (  # noqa: E402
+    DeduplicateCells,
+    RepairCellMetadata,
+    RestoreDeletedCells,
+)
+from grading.stderr import StderrIsNotFailure  # noqa: E402
 
 c.CourseDirectory.root = COURSE_ROOT
 c.CourseDirectory.course_id = "training-deep-nets"
@@ -29,16 +35,34 @@ c.Exchange.root = os.path.join(COURSE_ROOT, ".exchange")
 # nbgrader only uses an exchange that exists ("Unwritable directory" otherwise); git ignores it.
 os.makedirs(c.Exchange.root, exist_ok=True)
 
-# Autograding: a time limit per cell (30 s for student code and tests, more for the instructor's
-# read-only cells), after which nbgrader interrupts the kernel and grades the rest.
-c.Execute.timeout_func = cell_timeout
-# Before running a submission: edited test cells are replaced by the originals (nbgrader does
-# that anyway), and deleted ones are put back and run instead of silently scoring nothing.
+# Before running a submission: cells pasted from elsewhere are ungraded instead of crashing,
+# edited test cells are replaced by the originals (nbgrader does that anyway), and deleted ones
+# are put back and run instead of silently scoring nothing.
+# The gradebook is backed up first (backups/, newest 10 kept; `make restore` brings one back).
 c.Autograde.sanitize_preprocessors = [
+    BackupGradebook,
     "nbgrader.preprocessors.ClearOutput",
-    "nbgrader.preprocessors.DeduplicateIds",
+    RepairCellMetadata,
+    DeduplicateCells,
     "nbgrader.preprocessors.OverwriteKernelspec",
     RestoreDeletedCells,
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# Running a submission (grading/execution.py): every kernel in a bubblewrap sandbox with no
+# network, 4 GiB of memory and 512 processes at most, 30 s per cell for student code and tests
+# (120 s for the instructor's read-only cells), 1 MB of output per cell. A dead kernel costs only
+# the cells it did not run. Warnings on stderr do not cost a test its points (grading/stderr.py).
+# Per assignment: c.SandboxedExecute.memory_limit_per_assignment = {"a5_regularization": "6G"}.
+# nbgrader's own `Execute.timeout` still works and, set, applies to every cell.
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute,
+    StderrIsNotFailure,
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 

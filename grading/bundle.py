@@ -22,7 +22,7 @@ INSTRUCTOR_ONLY = (
     "solutions/",
     "grading/",
     "nbgrader_config.py",
-    "tests/test_grading_pipeline.py",
+    "tests/test_grading_",  # every grading test needs solutions/ or grading/
     "tests/test_browser_ui.py",  # opens formgrader on a course with solutions/
     "tests/fixtures/grading/",
     "benchmarks/autograde.py",
