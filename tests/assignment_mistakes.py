@@ -33,8 +33,100 @@ A1 = "a1_unstable_gradients"
 A2 = "a2_batch_normalization"
 A3 = "a3_optimizers"
 A4 = "a4_transfer_learning"
+A5 = "a5_regularization"
 
 ROUNDS: dict[str, list[list[Mistake]]] = {
+    A5: [
+        [
+            Mistake(
+                "build_regularized_mlp",
+                "build_regularized_mlp",
+                "        if dropout_rate > 0:\n"
+                "            layers.append(keras.layers.Dropout(dropout_rate))\n"
+                '        init = "he_normal" if activation == "relu" else "glorot_uniform"\n'
+                "        layers.append(\n"
+                "            keras.layers.Dense(units, activation=activation, "
+                "kernel_initializer=init, **options)\n"
+                "        )\n",
+                '        init = "he_normal" if activation == "relu" else "glorot_uniform"\n'
+                "        layers.append(\n"
+                "            keras.layers.Dense(units, activation=activation, "
+                "kernel_initializer=init, **options)\n"
+                "        )\n"
+                "        if dropout_rate > 0:\n"
+                "            layers.append(keras.layers.Dropout(dropout_rate))\n",
+                ("test-build_regularized_mlp-layers", "test-build_regularized_mlp-hidden"),
+                "Dropout comes after each Dense layer; the chapter puts it before every Dense",
+            ),
+            Mistake(
+                "MCDropout",
+                "MCDropout",
+                "return super().call(inputs, training=True)",
+                "return super().call(inputs, training=True) * (1 - self.rate)",
+                ("test-MCDropout-active",),
+                "the kept inputs are not scaled by 1 / (1 - rate).",
+            ),
+            Mistake(
+                "to_mc_model",
+                "to_mc_model",
+                "else layer\n"
+                "        for layer in model.layers\n"
+                "    ]\n"
+                "    mc_model = keras.Sequential("
+                "[keras.Input(shape=model.input_shape[1:]), *layers])\n"
+                "    mc_model.set_weights(model.get_weights())\n",
+                "else layer.__class__.from_config(layer.get_config())\n"
+                "        for layer in model.layers\n"
+                "    ]\n"
+                "    mc_model = keras.Sequential("
+                "[keras.Input(shape=model.input_shape[1:]), *layers])\n",
+                ("test-to_mc_model-layers",),
+                "does not hold the weights of",
+            ),
+            Mistake(
+                "mc_predict",
+                "mc_predict",
+                "probas.std(axis=0)",
+                "probas.std(axis=0, ddof=1)",
+                ("test-mc_predict-values",),
+                "the std divides by n_samples - 1 (ddof=1)",
+            ),
+        ],
+        [
+            Mistake(
+                "build_regularized_mlp",
+                "build_regularized_mlp",
+                "kernel_initializer=init, **options)",
+                'kernel_initializer=init, **(options if activation == "relu" else {}))',
+                ("test-build_regularized_mlp-l2", "test-build_regularized_mlp-hidden"),
+                "the output layer has no penalty",
+            ),
+            Mistake(
+                "MCDropout",
+                "MCDropout",
+                "return super().call(inputs, training=True)",
+                "return super().call(inputs, training=training)",
+                ("test-MCDropout-active",),
+                "no input was dropped: call the parent's call with training=True",
+            ),
+            Mistake(
+                "to_mc_model",
+                "to_mc_model",
+                "MCDropout(layer.rate)",
+                "MCDropout(0.5)",
+                ("test-to_mc_model-layers", "test-to_mc_model-hidden"),
+                "the rate is not copied: use MCDropout(layer.rate).",
+            ),
+            Mistake(
+                "mc_predict",
+                "mc_predict",
+                "np.asarray(model(X))",
+                "np.asarray(model(X, training=True))",
+                ("test-mc_predict-hidden",),
+                "the model is called with training=True",
+            ),
+        ],
+    ],
     A4: [
         [
             Mistake(
@@ -378,6 +470,32 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
 }
 
 VARIANTS: dict[str, list[Variant]] = {
+    A5: [
+        Variant(
+            "build_regularized_mlp with the keras.regularizers.l2 alias",
+            "build_regularized_mlp",
+            "keras.regularizers.L2(l2) if l2 > 0 else None",
+            "keras.regularizers.l2(l2) if l2 > 0 else None",
+        ),
+        Variant(
+            "MCDropout calling keras.random.dropout itself",
+            "MCDropout",
+            "return super().call(inputs, training=True)",
+            "return keras.random.dropout(inputs, self.rate)",
+        ),
+        Variant(
+            "to_mc_model with new layers rebuilt from their configs, then the weights copied",
+            "to_mc_model",
+            "else layer\n",
+            "else layer.__class__.from_config(layer.get_config())\n",
+        ),
+        Variant(
+            "mc_predict with model.predict in a list",
+            "mc_predict",
+            "probas = np.stack([np.asarray(model(X)) for _ in range(n_samples)])",
+            "probas = np.array([model.predict(X, verbose=0) for _ in range(n_samples)])",
+        ),
+    ],
     A4: [
         Variant(
             "split_task_a_b relabelling task A in a Python loop",
