@@ -107,7 +107,7 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 "return super().call(inputs, training=True)",
                 "return super().call(inputs, training=training)",
                 ("test-MCDropout-active",),
-                "no input was dropped: call the parent's call with training=True",
+                "no input is dropped: call the parent's call with training=True",
             ),
             Mistake(
                 "to_mc_model",
