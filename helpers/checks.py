@@ -97,7 +97,9 @@ def _close(got, expected, rtol, atol) -> bool:
 
 
 def _diagnosis(got, expected, mistakes, rtol, atol, compare) -> str:
-    """ " Likely mistake: ..." for the first mistake whose value ``got`` matches, or ""."""
+    """The words "Likely mistake: ..." for the first mistake whose value ``got`` matches."""
+    if callable(mistakes):
+        mistakes = mistakes()
     for explanation, wrong in (mistakes or {}).items():
         wrong = _as_numbers(wrong)
         if wrong is None or compare(wrong, expected):
@@ -119,9 +121,9 @@ def check_close(
     what: str = "the result",
     rtol: float = 1e-6,
     atol: float = 1e-9,
-    mistakes: Mapping[str, object] | None = None,
+    mistakes: Mapping[str, object] | Callable[[], Mapping] | None = None,
     hint: str | None = None,
-    alternatives: tuple = (),
+    alternatives: tuple | Callable[[], tuple] = (),
 ) -> None:
     """Fail unless ``got`` equals ``expected`` within ``rtol``/``atol``, elementwise.
 
@@ -130,6 +132,8 @@ def check_close(
     is named in the message. ``hint`` is added to every failure of this check.
     ``alternatives`` are other values that are right too (for example the result of another
     placement of epsilon that the text allows); ``got`` passes when it matches one of them.
+    ``mistakes`` and ``alternatives`` may also be functions that return them: they are then
+    computed only when ``got`` differs from ``expected``, which keeps a correct solution fast.
     """
     expected = np.asarray(expected, dtype=np.float64)
     array = _as_numbers(got)
@@ -144,7 +148,7 @@ def check_close(
         raise CheckFailed(_finish(message, hint))
     if _close(array, expected, rtol, atol):
         return
-    for other in alternatives:
+    for other in alternatives() if callable(alternatives) else alternatives:
         other = _as_numbers(other)
         if other is not None and _close(array, other, rtol, atol):
             return
@@ -186,7 +190,7 @@ def check_equal(
         if got == expected:
             return
         message = f"{case}: {what} should be {preview(expected)}, got {preview(got)}."
-        for explanation, wrong in (mistakes or {}).items():
+        for explanation, wrong in ((mistakes() if callable(mistakes) else mistakes) or {}).items():
             if wrong != expected and got == wrong:
                 message += f" Likely mistake: {explanation}"
                 break

@@ -150,3 +150,22 @@ def test_an_alternative_right_answer_passes_and_others_still_fail():
     check_close(outside, inside, "eps=0.5", alternatives=(outside,))
     message = failure(check_close, 0.3, inside, "eps=0.5", alternatives=(outside,))
     assert message.startswith("eps=0.5: the result is wrong: expected 0.4714, got 0.3")
+
+
+def test_mistakes_and_alternatives_given_as_functions_are_computed_only_on_failure():
+    calls = []
+
+    def mistakes():
+        calls.append("mistakes")
+        return {"the sign is flipped.": -1.0}
+
+    def alternatives():
+        calls.append("alternatives")
+        return (2.0,)
+
+    check_close(1.0, 1.0, "case", mistakes=mistakes, alternatives=alternatives)
+    assert calls == []
+    check_close(2.0, 1.0, "case", mistakes=mistakes, alternatives=alternatives)
+    assert calls == ["alternatives"]
+    message = failure(check_close, -1.0, 1.0, "case", mistakes=mistakes)
+    assert message.endswith("Likely mistake: the sign is flipped.")
