@@ -19,6 +19,7 @@ class Mistake:
     new: str
     fails: tuple[str, ...]  # grade_ids of test cells that must lose points
     diagnosis: str  # text the feedback must show
+    keeps: tuple[str, ...] = ()  # grade_ids of test cells that must keep every point
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,12 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 "",
                 ("test-piecewise-errors",),
                 "expected a ValueError, but nothing was raised",
+                keeps=(
+                    "test-piecewise-basic",
+                    "test-piecewise-keras",
+                    "test-piecewise-boundary",
+                    "test-piecewise-hidden",
+                ),
             ),
         ],
     ],
@@ -346,6 +353,12 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 "",
                 ("test-init-variance-errors",),
                 "expected a ValueError, got KeyError",
+                # a contract slip costs its own point, not the mathematics
+                keeps=(
+                    "test-init-variance-basic",
+                    "test-init-variance-keras",
+                    "test-init-variance-hidden",
+                ),
             ),
             Mistake(
                 "uniform_limit",

@@ -147,6 +147,9 @@ def test_a_wrong_function_loses_points_and_its_feedback_names_the_mistake(
     assert not kept, (
         f"{mistake.function} is wrong ({mistake.new!r}) but these tests passed: {kept}"
     )
+    grades = {gid: score.grades[gid][:2] for gid in mistake.keeps}
+    lost = {gid: (auto, top) for gid, (auto, top) in grades.items() if (auto or 0) < top}
+    assert not lost, f"{mistake.function} ({mistake.new!r}) costs points elsewhere: {lost}"
     messages = error_messages(graded.feedback(student(index), name))
     assert any(mistake.diagnosis in message for message in messages), (
         f"the feedback does not name the mistake {mistake.diagnosis!r}; it shows: "
