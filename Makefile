@@ -36,7 +36,7 @@ lectures: $(STAMP)
 # ---------------------------------------------------------------- tests
 # Fast mode and the packaged digits data: CI stays quick and never waits on the network.
 test: $(STAMP) browser-deps sandbox-deps postgres-deps
-	COURSE_FAST=1 COURSE_DATASET=digits $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax
+	COURSE_FAST=1 COURSE_DATASET=digits $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --durations=15
 
 # tests/test_browser_ui.py drives Debian's chromium (Playwright never downloads a browser).
 .PHONY: browser-deps
@@ -104,7 +104,7 @@ help-instructors:
 	@echo "make student-bundle  build/student-bundle/ and .zip: the course without solutions/"
 
 release: $(STAMP)
-	$(NBGRADER) generate_assignment "*" --force
+	$(NBGRADER) generate_assignment "*" --force $(if $(DB),--db $(DB))
 
 # The gradebook (git-ignored) is made by the release; a fresh checkout gets it on first use.
 gradebook.db:
@@ -133,6 +133,11 @@ student-bundle: $(STAMP)
 
 bench-autograde: $(STAMP)
 	$(BIN)/python benchmarks/autograde.py
+
+# Submissions per hour with 1 and 2 workers on 40 submissions, and one submission's cost.
+.PHONY: bench-autograde-parallel
+bench-autograde-parallel: $(STAMP) sandbox-deps
+	COURSE_FAST=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/autograde_parallel.py
 
 # ---------------------------------------------------------------- students
 # jupyter_server_config.py: the course root, localhost only, allow_root only when run as root.

@@ -8,11 +8,17 @@ whatever is still in the group (a detached ``sleep`` included) and removes it.
 
 cgroup v1 (separate ``memory`` and ``pids`` hierarchies, as on this course's CI machines) and v2
 (one unified hierarchy) are both handled. Creating a group needs write access to the hierarchy:
-root, or a delegated subtree. ``CgroupError`` says how to get it.
+root, or a delegated subtree. ``CgroupError`` says how to get it. On a JupyterHub, where the
+instructor grades from their own unprivileged server, root delegates the course's subtree once:
+
+    sudo python -m grading.cgroups delegate instructor
 """
 
+import argparse
 import os
+import pwd
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -77,6 +83,7 @@ class KernelCgroup:
             raise CgroupError(
                 f"cannot create the cgroup that caps a kernel's memory and processes "
                 f"({error}). Grade as root, or in a cgroup subtree delegated to you, or set "
+                "`sudo python -m grading.cgroups delegate $USER` once, or set "
                 "c.SandboxedExecute.memory_limit = '' and c.SandboxedExecute.max_processes = 0 "
                 "in nbgrader_config.py to grade without caps (not recommended)."
             ) from None
@@ -153,9 +160,13 @@ class KernelCgroup:
             found.update(int(p) for p in text.split())
         return sorted(found)
 
-    def close(self, timeout: float = 10.0) -> int:
-        """Kill every process still in the group and remove it; return how many were killed."""
+    def close(self, timeout: float = 10.0, grace: float = 2.0) -> int:
+        """Kill every process still in the group after ``grace`` seconds (a kernel that was
+        asked to shut down is still exiting), remove it; return how many were killed."""
         killed = 0
+        settle = time.monotonic() + grace
+        while self.pids() and time.monotonic() < settle:
+            time.sleep(0.05)
         deadline = time.monotonic() + timeout
         while True:
             pids = self.pids()
@@ -180,3 +191,47 @@ class KernelCgroup:
                 except OSError:
                     pass
         return killed
+
+
+def parent_dirs() -> list[Path]:
+    """The course's parent cgroup in each hierarchy it uses."""
+    if _unified():
+        return [CGROUP_ROOT / GROUP_PARENT]
+    return [CGROUP_ROOT / controller / GROUP_PARENT for controller in ("memory", "pids")]
+
+
+def delegate(user: str) -> list[Path]:
+    """Create the parent cgroups and hand them to ``user`` (run as root), so that user's
+    grading can make a capped group per kernel without root."""
+    try:
+        account = pwd.getpwnam(user)
+    except KeyError:
+        raise ValueError(f"user must be an existing account, got {user!r}") from None
+    made = []
+    for parent in parent_dirs():
+        parent.mkdir(parents=True, exist_ok=True)
+        if _unified():
+            (CGROUP_ROOT / "cgroup.subtree_control").write_text("+memory +pids")
+        for path in [parent, *parent.iterdir()]:
+            if path.is_dir() or path.name in ("cgroup.procs", "cgroup.subtree_control", "tasks"):
+                os.chown(path, account.pw_uid, account.pw_gid)
+        made.append(parent)
+    return made
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Delegate the grading cgroups to a user.")
+    parser.add_argument("action", choices=["delegate"])
+    parser.add_argument("user", help="the account that runs nbgrader autograde")
+    args = parser.parse_args(argv)
+    try:
+        for path in delegate(args.user):
+            print(f"{path} now belongs to {args.user}")
+    except (ValueError, OSError) as error:
+        print(f"delegate: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -63,8 +63,17 @@ def nbgrader_env() -> dict:
 
 def run_nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
     """Run ``nbgrader *args`` in ``course``; return the finished process (output captured)."""
+    return _run_module(course, "nbgrader", args, timeout)
+
+
+def run_engine(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run the course's grading engine (``make autograde``) in ``course`` with ``args``."""
+    return _run_module(course, "grading.autograde", args, timeout)
+
+
+def _run_module(course: Path, module: str, args, timeout: float) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args],
+        [sys.executable, "-m", module, *args],
         cwd=course,
         env=nbgrader_env(),
         capture_output=True,
@@ -90,6 +99,45 @@ def submit(course: Path, student: str, assignment: str, notebook) -> Path:
     else:
         raise ValueError(f"notebook must be a file path, a dict or a str, got {type(notebook)}.")
     return path
+
+
+def _text(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def answer_cells(nb: dict) -> list[dict]:
+    """The code cells a student writes (nbgrader solution cells that are not graded themselves)."""
+    return [
+        cell
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        and cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+        and not cell["metadata"]["nbgrader"].get("grade")
+    ]
+
+
+def with_code(nb: dict, code: str, where: str = "first") -> dict:
+    """A copy of ``nb`` with ``code`` appended to its first or last answer cell."""
+    if where not in ("first", "last"):
+        raise ValueError(f"where must be 'first' or 'last', got {where!r}")
+    copy = json.loads(json.dumps(nb))
+    answers = answer_cells(copy)
+    if not answers:
+        raise ValueError("nb has no answer cell")
+    cell = answers[0] if where == "first" else answers[-1]
+    cell["source"] = _text(cell) + "\n\n" + code
+    return copy
+
+
+def with_broken_answer(nb: dict) -> dict:
+    """A copy of ``nb`` whose first answer cell's functions are rebound to return None."""
+    names = [
+        line[4:].split("(")[0]
+        for line in _text(answer_cells(nb)[0]).split("\n")
+        if line.startswith("def ")
+    ]
+    return with_code(nb, "\n".join(f"{n} = lambda *args, **kwargs: None" for n in names))
 
 
 @dataclass

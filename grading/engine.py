@@ -191,6 +191,17 @@ def append_log(root: Path, result: Result) -> None:
         log.write(json.dumps(record) + "\n")
 
 
+def _collect(root: Path, finished, total: int, report) -> list[Result]:
+    """Log and report each result as its job finishes (in whatever order they finish)."""
+    results = []
+    for number, future in enumerate(finished, start=1):
+        result = future.result()
+        append_log(root, result)
+        report(f"[{number}/{total}] {result.summary()}")
+        results.append(result)
+    return results
+
+
 def run_local(
     root: Path,
     jobs: list[Job],
@@ -203,18 +214,12 @@ def run_local(
     """Grade ``jobs`` here, ``workers`` at a time; ``report`` gets each summary line."""
     if workers < 1:
         raise ValueError(f"workers must be 1 or more, got {workers}")
-    results = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [
             pool.submit(grade_job, str(root), job, db_url, force, tuple(extra_args))
             for job in jobs
         ]
-        for number, future in enumerate(as_completed(futures), start=1):
-            result = future.result()
-            append_log(root, result)
-            report(f"[{number}/{len(jobs)}] {result.summary()}")
-            results.append(result)
-    return results
+        return _collect(root, as_completed(futures), len(jobs), report)
 
 
 def run_dask(
@@ -245,13 +250,7 @@ def run_dask(
             )
             for job in jobs
         ]
-        results = []
-        for number, future in enumerate(dask_completed(futures), start=1):
-            result = future.result()
-            append_log(root, result)
-            report(f"[{number}/{len(jobs)}] {result.summary()}")
-            results.append(result)
-        return results
+        return _collect(root, dask_completed(futures), len(jobs), report)
     finally:
         if client is not scheduler:
             client.close()

@@ -401,6 +401,12 @@ def test_feedback_html_for_every_graded_submission(course):
         assert total in text, f"{student}'s feedback lacks its total {total!r}"
 
 
+def test_plain_nbgrader_autograde_backs_up_the_gradebook_first(course):
+    backups = sorted((course.root / "backups").glob("gradebook-*.db"))
+    assert backups, "nbgrader autograde ran without a gradebook backup"
+    assert "Gradebook backed up to" in course.autograde_log
+
+
 def test_csv_export_lists_every_student_with_their_score(course):
     with open(course.root / "grades.csv", newline="") as f:
         rows = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(f)}

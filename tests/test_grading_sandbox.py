@@ -28,7 +28,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grading.course import make_course, nbgrader_env, read_scores, run_nbgrader, submit  # noqa: E402
+from grading.course import (  # noqa: E402
+    make_course,
+    nbgrader_env,
+    read_scores,
+    run_engine,
+    run_nbgrader,
+    submit,
+    with_code,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -64,11 +72,7 @@ def hostile_notebook(solution: dict, fixture: Path, values: dict) -> dict:
     for key, value in values.items():
         snippet = snippet.replace("{" + key + "}", str(value))
     where = re.match(r"# where: (first|last)", snippet).group(1)
-    nb = json.loads(json.dumps(solution))
-    answers = [c for c in nb["cells"] if is_answer_code(c)]
-    cell = answers[0] if where == "first" else answers[-1]
-    cell["source"] = text(cell) + "\n\n" + snippet
-    return nb
+    return with_code(solution, snippet, where)
 
 
 def points_after_last_answer(solution: dict) -> float:
@@ -172,14 +176,7 @@ def graded(tmp_path_factory) -> Graded:
         submit(root, name, ASSIGNMENT, hostile_notebook(solution, FIXTURES / f"{name}.py", values))
     env = nbgrader_env()
     try:
-        engine = subprocess.run(
-            [sys.executable, "-m", "grading.autograde", "--jobs", "2"],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=1200,
-        )
+        engine = run_engine(root, "--jobs", "2")
         fixture = FIXTURES / "write_files.py"
         submit(root, FORMGRADER_STUDENT, ASSIGNMENT, hostile_notebook(solution, fixture, values))
         formgrader = subprocess.run(
