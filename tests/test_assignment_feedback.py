@@ -21,7 +21,6 @@ in the test's source that the feedback also shows.
 
 import json
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -39,8 +38,8 @@ from assignment_mistakes import ROUNDS, VARIANTS, apply_edits  # noqa: E402
 from grading.course import (  # noqa: E402
     available_assignments,
     make_course,
-    nbgrader_env,
     read_scores,
+    run_engine,
     run_nbgrader,
     submit,
 )
@@ -119,14 +118,7 @@ def graded(tmp_path_factory) -> Graded:
             submit(root, student(index), name, without_experiment(apply_edits(solution, round_)))
         submit(root, "variants", name, apply_edits(solution, VARIANTS[name]))
     start = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "grading.autograde", "--jobs", "2", "--no-backup"],
-        cwd=root,
-        env=nbgrader_env(),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    done = run_engine(root, "--jobs", "2", "--no-backup")
     seconds = time.monotonic() - start
     assert done.returncode == 0, done.stdout + done.stderr
     feedback = run_nbgrader(root, "generate_feedback", "*")
