@@ -81,7 +81,9 @@ def points_after_last_answer(solution: dict) -> float:
     return sum(meta(c).get("points", 0) for c in cells[last + 1 :] if is_test(c))
 
 
-def hidden_lines(solution: dict) -> set[str]:
+def hidden_lines(solution: dict, release: dict) -> set[str]:
+    """Lines only the hidden tests hold (not also in the released notebook's visible text)."""
+    visible = "\n".join(text(cell) for cell in release["cells"])
     lines, inside = set(), False
     for cell in solution["cells"]:
         for line in text(cell).split("\n"):
@@ -89,7 +91,7 @@ def hidden_lines(solution: dict) -> set[str]:
                 inside = True
             elif "END HIDDEN TESTS" in line:
                 inside = False
-            elif inside and len(line.strip()) >= 12:
+            elif inside and len(line.strip()) >= 12 and line.strip() not in visible:
                 lines.add(line.strip())
     return lines
 
@@ -167,6 +169,7 @@ def graded(tmp_path_factory) -> Graded:
     assert run_nbgrader(root, "generate_assignment", ASSIGNMENT).returncode == 0
     solution_path = root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     solution = json.loads(solution_path.read_text())
+    release_path = root / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     token = uuid.uuid4().hex[:12]
     listener = Listener()
     values = {"course": root, "home": Path.home(), "token": token, "port": listener.port}
@@ -200,7 +203,7 @@ def graded(tmp_path_factory) -> Graded:
         scores=scores,
         full=sum(meta(c).get("points", 0) for c in solution["cells"] if is_test(c)),
         after_last=points_after_last_answer(solution),
-        hidden=hidden_lines(solution),
+        hidden=hidden_lines(solution, json.loads(release_path.read_text())),
         listener_connections=listener.connections,
     )
 
