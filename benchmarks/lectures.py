@@ -65,7 +65,7 @@ def main(argv=None) -> int:
     notebooks = args.notebooks or sorted((ROOT / "lectures").glob("*.ipynb"))
     if not notebooks:
         parser.error("no notebooks found")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0")
     env.pop("NBGRADER_EXECUTION", None)
     env["COURSE_FAST"] = "1" if args.mode == "fast" else "0"
     if args.dataset:
