@@ -6,16 +6,37 @@ pytest, ipykernel does not forward the process's own stderr, so nbval never sees
 
 nbval keeps each cell's outputs in ``item.test_outputs``; the last cell of a notebook also
 carries the notebook-wide verdict check, so a missing verdict fails that cell's test.
+
+Data: the assignments and their grading tests run on ``COURSE_DATASET=digits`` (the Makefile's
+``test``), but the lectures demonstrate effects that need headroom, so their kernels get the
+offline fallback students see without a network, ``digits_distorted``. Choose another set for
+the lectures with ``COURSE_LECTURE_DATASET`` (``digits_tiled`` checks the verdicts at full size).
 """
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from helpers.verdicts import expected_keys, printed_keys
 
+LECTURE_DATASET_ENV = "COURSE_LECTURE_DATASET"
 _printed: dict[str, list[str]] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    """nbval starts a notebook's kernel while setting up its first cell: give it the data."""
+    saved = os.environ.get("COURSE_DATASET")
+    os.environ["COURSE_DATASET"] = os.environ.get(LECTURE_DATASET_ENV, "digits_distorted")
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("COURSE_DATASET", None)
+        else:
+            os.environ["COURSE_DATASET"] = saved
 
 
 def _stdout(outputs) -> str:
