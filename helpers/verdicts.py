@@ -36,6 +36,9 @@ class Verdict:
     def __str__(self) -> str:
         return f"{PREFIX} [{self.key}]: {self.text}"
 
+    def _ipython_display_(self):
+        """A notebook cell ending in ``compare(...)`` shows nothing more: it printed already."""
+
 
 def _check_key(key):
     if not isinstance(key, str) or not KEY.fullmatch(key):
@@ -93,8 +96,7 @@ def compare(
         noise = 0.0
         basis = "one run, no estimate of the noise"
         tie = ""
-    fmt = ".3f" if percent else ".4g"
-    values = f"{a.mean():{fmt}} vs {b.mean():{fmt}}"
+    values = f"{a.mean():.3f} vs {b.mean():.3f}"
     better_a = gap > 0 if higher_is_better else gap < 0
     if gap == 0 or abs(gap) <= noise:
         text = (
@@ -104,8 +106,7 @@ def compare(
         winner = None
     else:
         winner, loser = (labels[0], labels[1]) if better_a else (labels[1], labels[0])
-        verb = "beat"
-        text = f"{winner} {verb} {loser} by {abs(gap):.2f}{unit} of {what} ({values}; {basis})."
+        text = f"{winner} beat {loser} by {abs(gap):.2f}{unit} in {what} ({values}; {basis})."
     verdict = Verdict(key, text, winner, gap, noise)
     if show:
         print(verdict)

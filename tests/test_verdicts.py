@@ -29,7 +29,7 @@ def test_lower_is_better_for_a_loss(capsys):
         percent=False,
     )
     assert v.winner == "mini-batch"
-    assert "mini-batch beat stochastic by 0.61 of loss" in capsys.readouterr().out
+    assert "mini-batch beat stochastic by 0.61 in loss (0.640 vs 1.250" in capsys.readouterr().out
 
 
 def test_several_seeds_within_the_spread_is_a_tie():
