@@ -6,8 +6,8 @@
 
 Each notebook runs in a fresh worker process, so the peak resident memory reported is that of the
 worker's largest descendant: the Jupyter kernel that ran the notebook. A notebook that raises, or
-does not print every verdict its markdown announces (``helpers.verdicts``), counts as an ERROR. Budgets (issue 3): fast at
-most 90 s, full at most 300 s per notebook on a 2-core machine.
+does not print every verdict its markdown announces (``helpers.verdicts``), counts as an ERROR.
+Budgets (issue 3): fast at most 90 s, full at most 300 s per notebook on a 2-core machine.
 """
 
 import argparse
@@ -51,7 +51,7 @@ def run_one(path: Path, timeout: int) -> dict:
 
 
 def _missing_verdicts(nb) -> str:
-    """The lecture's verdict check (as in lectures/conftest.py): every announced verdict printed."""
+    """The lectures' verdict check (as in lectures/conftest.py): every announced one printed."""
     from helpers.verdicts import expected_keys, printed_keys
 
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
