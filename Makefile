@@ -28,8 +28,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# ---------------------------------------------------------------- main job
-# ---------------------------------------------------------------- lectures (issue 10)
+# ---------------------------------------------------------------- main job: the lectures
 # Rendered copies load MathJax (and require.js) from build/web, installed from npm, instead of a
 # CDN: formulas render without a network. tools/render_lectures.py points the pages at them.
 MATHJAX := build/web/node_modules/mathjax/MathJax.js
