@@ -6,8 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-# TensorFlow's C++ log lines land in notebook outputs as stderr; keep them out.
+# TensorFlow's C++ log lines land in notebook outputs as stderr; keep them out. The oneDNN notice
+# comes through absl before TF_CPP_MIN_LOG_LEVEL applies: only TF_ENABLE_ONEDNN_OPTS=0 removes it.
 export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_ENABLE_ONEDNN_OPTS := 0
 
 .PHONY: help setup lectures test lint format lab clean bench-lectures
 
@@ -26,16 +28,22 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# ---------------------------------------------------------------- main job
-lectures: $(STAMP)
-	@mkdir -p build/lectures
-	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=900 \
-		--output-dir build/lectures lectures/*.ipynb
+# ---------------------------------------------------------------- main job: the lectures
+# Rendered copies load MathJax (and require.js) from build/web, installed from npm, instead of a
+# CDN: formulas render without a network. tools/render_lectures.py points the pages at them.
+MATHJAX := build/web/node_modules/mathjax/MathJax.js
+.PHONY: mathjax
+mathjax: $(MATHJAX)
+$(MATHJAX):
+	npm install --no-audit --no-fund --silent --prefix build/web mathjax@2.7.9 requirejs@2.3.7
+
+lectures: $(STAMP) $(MATHJAX)
+	$(BIN)/python tools/render_lectures.py --output-dir build/lectures
 	@echo "Executed lectures rendered to build/lectures/"
 
 # ---------------------------------------------------------------- tests
 # Fast mode and the packaged digits data: CI stays quick and never waits on the network.
-test: $(STAMP) browser-deps sandbox-deps postgres-deps
+test: $(STAMP) browser-deps sandbox-deps postgres-deps $(MATHJAX)
 	COURSE_FAST=1 COURSE_DATASET=digits $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --durations=15
 
 # tests/test_browser_ui.py drives Debian's chromium (Playwright never downloads a browser).

@@ -5,4 +5,5 @@ import os
 
 os.environ.setdefault("COURSE_DATASET", "digits")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # its absl notice ignores the level above
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -5,8 +5,9 @@
     python benchmarks/lectures.py --mode full --dataset digits_tiled   # full size, offline
 
 Each notebook runs in a fresh worker process, so the peak resident memory reported is that of the
-worker's largest descendant: the Jupyter kernel that ran the notebook. Budgets (issue 3): fast at
-most 90 s, full at most 300 s per notebook on a 2-core machine.
+worker's largest descendant: the Jupyter kernel that ran the notebook. A notebook that raises, or
+does not print every verdict its markdown announces (``helpers.verdicts``), counts as an ERROR.
+Budgets (issue 3): fast at most 90 s, full at most 300 s per notebook on a 2-core machine.
 """
 
 import argparse
@@ -44,7 +45,26 @@ def run_one(path: Path, timeout: int) -> dict:
         error = str(exc).strip().splitlines()[-1][:200]
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if not error:
+        error = _missing_verdicts(nb)
     return {"seconds": round(seconds, 1), "peak_mib": round(peak_kib / 1024), "error": error}
+
+
+def _missing_verdicts(nb) -> str:
+    """The lectures' verdict check (as in lectures/conftest.py): every announced one printed."""
+    from helpers.verdicts import expected_keys, printed_keys
+
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    printed = [
+        key
+        for c in nb.cells
+        if c.cell_type == "code"
+        for out in c.get("outputs", [])
+        if out.get("name") == "stdout"
+        for key in printed_keys(out.get("text", ""))
+    ]
+    missing = [k for k in expected_keys(markdown) if k not in printed]
+    return f"verdicts not printed: {missing}" if missing else ""
 
 
 def main(argv=None) -> int:
@@ -65,7 +85,7 @@ def main(argv=None) -> int:
     notebooks = args.notebooks or sorted((ROOT / "lectures").glob("*.ipynb"))
     if not notebooks:
         parser.error("no notebooks found")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0")
     env.pop("NBGRADER_EXECUTION", None)
     env["COURSE_FAST"] = "1" if args.mode == "fast" else "0"
     if args.dataset:

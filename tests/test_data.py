@@ -55,9 +55,10 @@ def test_fallback_when_keras_cannot_download(monkeypatch, capsys):
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
     monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
     ds = load_dataset("fashion_mnist")
-    assert ds.name == "digits"
+    assert ds.name == "digits_distorted" == data.OFFLINE_FALLBACK
     out = capsys.readouterr().out
     assert "Fashion-MNIST could not be loaded" in out and "URL fetch failure" in out
+    assert "Using digits_distorted because" in out and "split by source" in out
     assert out.count("\n") == 1  # one-line notice
 
 
@@ -91,7 +92,7 @@ def test_pre_downloaded_folder_is_read_like_keras(tmp_path, capsys):
 
 def test_missing_files_in_folder_fall_back_with_reason(tmp_path, capsys):
     ds = load_dataset("fashion_mnist", data_dir=str(tmp_path))
-    assert ds.name == "digits"
+    assert ds.name == "digits_distorted"
     assert "train-labels-idx1-ubyte.gz" in capsys.readouterr().out
 
 
@@ -118,7 +119,8 @@ def test_custom_valid_size():
     [
         (
             {"name": "mnist"},
-            r"name must be one of \('fashion_mnist', 'digits', 'digits_tiled'\), got 'mnist'",
+            r"name must be one of \('fashion_mnist', 'digits', 'digits_tiled', "
+            r"'digits_distorted'\), got 'mnist'",
         ),
         ({"name": "digits", "valid_size": -1}, r"valid_size must be a non-negative int, got -1"),
         ({"name": "digits", "valid_size": 1_500}, r"valid_size=1500 leaves no training data"),
@@ -128,3 +130,67 @@ def test_custom_valid_size():
 def test_bad_arguments_name_the_argument(kwargs, message):
     with pytest.raises(ValueError, match=message):
         load_dataset(verbose=False, **kwargs)
+
+
+def test_digits_distorted_sizes_scaling_and_notice(capsys):
+    ds = load_dataset("digits_distorted")
+    assert (len(ds.X_train), len(ds.X_valid), len(ds.X_test)) == (10_773, 1_200, 1_440)
+    assert ds.X_test.shape[1:] == (28, 28) and ds.X_test.dtype == np.float32
+    assert ds.X_train.min() >= 0.0 and ds.X_train.max() <= 1.0
+    assert np.bincount(ds.y_test, minlength=10).min() > 100  # every class well represented
+    out = capsys.readouterr().out
+    assert out.strip() == ds.notice and out.count("\n") == 1
+    assert "10,773 train / 1,200 valid / 1,440 test" in out
+
+
+def test_digits_distorted_splits_by_source_image_before_distorting():
+    (X_full, y_full), (X_test, y_test), src_full, src_test = data._digits_distorted()
+    n_valid = len(load_dataset("digits_distorted", verbose=False).X_valid)
+    src_valid, src_train = src_full[:n_valid], src_full[n_valid:]
+    assert not set(src_test) & set(src_train), "a test image derives from a training image"
+    assert not set(src_test) & set(src_valid) and not set(src_valid) & set(src_train)
+    assert len(set(src_test)) == 360 and len(set(src_train)) == 1_797 - 360 - 240
+    # labels follow the source image
+    from sklearn.datasets import load_digits
+
+    target = load_digits().target
+    np.testing.assert_array_equal(y_test, target[src_test])
+    np.testing.assert_array_equal(y_full, target[src_full])
+
+
+def test_digits_distorted_copies_differ_and_stay_close_to_their_source():
+    """Copies of one source are distinct images, each nearer its own source than most others."""
+    from scipy.ndimage import zoom
+    from sklearn.datasets import load_digits
+
+    (_, _), (X_test, _), _, src_test = data._digits_distorted()
+    first = src_test[0]
+    copies = X_test[src_test == first]
+    assert len(copies) == 4
+    assert min(np.abs(copies[i] - copies[j]).mean() for i in range(4) for j in range(i)) > 0.05
+    originals = np.clip(zoom(load_digits().images / 16.0, (1, 3.5, 3.5), order=1), 0, 1)
+    distances = ((originals - copies[0]) ** 2).sum(axis=(1, 2))
+    assert (distances < distances[first]).mean() < 0.1
+
+
+def test_digits_distorted_is_the_same_on_every_call():
+    a = data._digits_distorted()
+    data._digits_distorted.cache_clear()
+    b = data._digits_distorted()
+    np.testing.assert_array_equal(a[1][0], b[1][0])
+    np.testing.assert_array_equal(a[0][1], b[0][1])
+
+
+def test_digits_distorted_leaves_headroom_for_a_linear_model():
+    """A plain classifier is far from perfect here, unlike on the undistorted digits."""
+    from sklearn.linear_model import LogisticRegression
+
+    hard = load_dataset("digits_distorted", verbose=False)
+    easy = load_dataset("digits", verbose=False)
+    scores = {}
+    for label, ds in (("hard", hard), ("easy", easy)):
+        X, y = ds.X_train[:1_000].reshape(1_000, -1), ds.y_train[:1_000]
+        model = LogisticRegression(max_iter=300).fit(X, y)
+        scores[label] = model.score(ds.X_test.reshape(len(ds.X_test), -1), ds.y_test)
+    assert scores["easy"] > 0.9 and scores["hard"] < 0.9, scores
+    assert scores["easy"] - scores["hard"] > 0.05, scores

@@ -1,0 +1,137 @@
+"""Verdicts printed from the measured numbers, never typed ahead of them.
+
+A lecture that compares two results prints its conclusion with :func:`compare` (or states a
+measured yes/no with :func:`claim`), so the sentence on the page is true whatever the data, the
+seed or the run profile. Every verdict line starts with ``Verdict [key]:``; the lectures' markdown
+names the keys it expects (``<!-- verdict: key -->``) and ``lectures/conftest.py`` fails the
+notebook when one of them was not printed.
+
+When is a gap real? With several seeds, the gap between the means must exceed twice the standard
+error of the per-seed differences (paired by seed). With one run on ``n_eval`` examples, it must
+exceed twice the binomial standard error of the difference of two accuracies on ``n_eval``
+examples. Otherwise the verdict says the two are not distinguishable on this run.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+PREFIX = "Verdict"
+KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+LINE = re.compile(r"^Verdict \[([a-z0-9-]+)\]: ", re.M)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One printed conclusion: ``winner`` is the label that won, or None for a tie."""
+
+    key: str
+    text: str
+    winner: str | None = None
+    gap: float = 0.0
+    noise: float = 0.0
+
+    def __str__(self) -> str:
+        return f"{PREFIX} [{self.key}]: {self.text}"
+
+    def _ipython_display_(self):
+        """A notebook cell ending in ``compare(...)`` shows nothing more: it printed already."""
+
+
+def _check_key(key):
+    if not isinstance(key, str) or not KEY.fullmatch(key):
+        raise ValueError(
+            f"key must be lowercase words joined by '-', like 'bn-vs-plain'; got {key!r}."
+        )
+
+
+def _values(name, values):
+    array = np.atleast_1d(np.asarray(values, dtype=float))
+    if array.ndim != 1 or array.size == 0 or not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be a number or a non-empty list of finite numbers.")
+    return array
+
+
+def compare(
+    key,
+    a,
+    b,
+    *,
+    labels,
+    what="validation accuracy",
+    higher_is_better=True,
+    percent=True,
+    n_eval=None,
+    show=True,
+) -> Verdict:
+    """Compare result(s) ``a`` of ``labels[0]`` with ``b`` of ``labels[1]`` and print the verdict.
+
+    ``a`` and ``b`` are one number each (one run) or one number per seed (same seeds, same order).
+    ``percent=True`` reports accuracies in percentage points. ``n_eval`` (examples the metric
+    was measured on) lets a single run be judged against the test set's sampling noise.
+    """
+    _check_key(key)
+    if not (isinstance(labels, (tuple, list)) and len(labels) == 2):
+        raise ValueError(f"labels must be a pair of names, got {labels!r}.")
+    a, b = _values("a", a), _values("b", b)
+    if a.size != b.size:
+        raise ValueError(f"a and b need one value per seed each; got {a.size} and {b.size}.")
+    if n_eval is not None and (not isinstance(n_eval, int) or n_eval <= 0):
+        raise ValueError(f"n_eval must be a positive int or None, got {n_eval!r}.")
+    scale, unit = (100.0, " points") if percent else (1.0, "")
+    diff = (a - b) * scale
+    gap = float(diff.mean())
+    if a.size > 1:
+        noise = 2 * float(diff.std(ddof=1)) / math.sqrt(a.size)
+        basis = f"mean of {a.size} seeds, gap {gap:+.2f} ± {noise:.2f}{unit}"
+        tie = "within the seed-to-seed spread"
+    elif n_eval is not None and percent:
+        pa, pb = float(np.clip(a[0], 0, 1)), float(np.clip(b[0], 0, 1))
+        noise = 2 * scale * math.sqrt((pa * (1 - pa) + pb * (1 - pb)) / n_eval)
+        basis = f"one run on {n_eval:,} examples, noise ±{noise:.2f}{unit}"
+        tie = "within the sampling noise of the evaluation set"
+    else:
+        noise = 0.0
+        basis = "one run, no estimate of the noise"
+        tie = ""
+    values = f"{a.mean():.3f} vs {b.mean():.3f}"
+    better_a = gap > 0 if higher_is_better else gap < 0
+    if gap == 0 or abs(gap) <= noise:
+        text = (
+            f"no real difference between {labels[0]} and {labels[1]} in {what} "
+            f"({values}; {basis}): {tie or 'identical'}."
+        )
+        winner = None
+    else:
+        winner, loser = (labels[0], labels[1]) if better_a else (labels[1], labels[0])
+        text = f"{winner} beat {loser} by {abs(gap):.2f}{unit} in {what} ({values}; {basis})."
+    verdict = Verdict(key, text, winner, gap, noise)
+    if show:
+        print(verdict)
+    return verdict
+
+
+def claim(key, holds, if_true, if_false, *, show=True) -> Verdict:
+    """Print whichever of two sentences the measurement ``holds`` makes true."""
+    _check_key(key)
+    if not isinstance(holds, (bool, np.bool_)):
+        raise ValueError(f"holds must be a bool (the measured condition), got {holds!r}.")
+    verdict = Verdict(key, if_true if holds else if_false, winner=None)
+    if show:
+        print(verdict)
+    return verdict
+
+
+def printed_keys(text) -> list[str]:
+    """The verdict keys found in printed output, in order."""
+    return LINE.findall(text)
+
+
+MARKER = re.compile(r"<!--\s*verdict:\s*([a-z0-9-]+)\s*-->")
+
+
+def expected_keys(markdown) -> list[str]:
+    """The verdict keys a lecture's markdown announces with ``<!-- verdict: key -->``."""
+    return MARKER.findall(markdown)

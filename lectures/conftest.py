@@ -1,0 +1,77 @@
+"""A check on the lectures as nbval executes them (``make test``), beyond "no cell raised":
+every verdict the markdown announces (``<!-- verdict: key -->``) was printed by the code as
+``Verdict [key]: ...`` (``helpers.verdicts``), so prose and numbers cannot drift apart.
+(TensorFlow's import-time log lines are checked by ``tests/test_lecture_outputs.py``: under
+pytest, ipykernel does not forward the process's own stderr, so nbval never sees them.)
+
+nbval keeps each cell's outputs in ``item.test_outputs``; the last cell of a notebook also
+carries the notebook-wide verdict check, so a missing verdict fails that cell's test.
+
+Data: the assignments and their grading tests run on ``COURSE_DATASET=digits`` (the Makefile's
+``test``), but the lectures demonstrate effects that need headroom, so their kernels get the
+offline fallback students see without a network, ``digits_distorted``. Choose another set for
+the lectures with ``COURSE_LECTURE_DATASET`` (``digits_tiled`` checks the verdicts at full size).
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from helpers.verdicts import expected_keys, printed_keys
+
+LECTURE_DATASET_ENV = "COURSE_LECTURE_DATASET"
+_printed: dict[str, list[str]] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    """nbval starts a notebook's kernel while setting up its first cell: give it the data."""
+    saved = os.environ.get("COURSE_DATASET")
+    os.environ["COURSE_DATASET"] = os.environ.get(LECTURE_DATASET_ENV, "digits_distorted")
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("COURSE_DATASET", None)
+        else:
+            os.environ["COURSE_DATASET"] = saved
+
+
+def _stdout(outputs) -> str:
+    return "".join(
+        out.get("text", "")
+        for out in outputs or []
+        if out.get("output_type") == "stream" and out.get("name") == "stdout"
+    )
+
+
+def _is_last_code_cell(item) -> bool:
+    """nbval numbers the code cells only, from 0."""
+    cells = json.loads(Path(item.parent.path).read_text())["cells"]
+    n_code = sum(c["cell_type"] == "code" for c in cells)
+    return getattr(item, "cell_num", None) == n_code - 1
+
+
+def _markdown(path) -> str:
+    cells = json.loads(Path(path).read_text())["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "call" or not hasattr(item, "test_outputs") or report.failed:
+        return
+    path = str(item.parent.path)
+    _printed.setdefault(path, []).extend(printed_keys(_stdout(item.test_outputs)))
+    if _is_last_code_cell(item):
+        missing = [k for k in expected_keys(_markdown(path)) if k not in _printed[path]]
+        if missing:
+            report.outcome = "failed"
+            report.longrepr = (
+                f"{Path(path).name}: verdicts announced in the markdown but never printed: "
+                f"{missing} (printed: {_printed[path]})"
+            )

@@ -1,0 +1,28 @@
+"""Readable lectures: short code cells (issue 10: none over 30 lines, median at most 8 over all
+lecture code cells). Scaffolding that would make a cell long belongs in helpers/, tested."""
+
+import json
+import statistics
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LECTURES = sorted((ROOT / "lectures").glob("*.ipynb"))
+MAX_LINES, MAX_MEDIAN = 30, 8
+
+
+def _code_cell_lengths():
+    for path in LECTURES:
+        for index, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if cell["cell_type"] == "code":
+                yield path.name, index, len("".join(cell["source"]).splitlines())
+
+
+def test_no_lecture_code_cell_is_over_30_lines():
+    long = [(name, i, n) for name, i, n in _code_cell_lengths() if n > MAX_LINES]
+    assert not long, f"code cells over {MAX_LINES} lines (notebook, cell, lines): {long}"
+
+
+def test_median_lecture_code_cell_is_short():
+    lengths = [n for _, _, n in _code_cell_lengths()]
+    assert len(lengths) > 100, "expected the eight lectures' code cells"
+    assert statistics.median(lengths) <= MAX_MEDIAN, statistics.median(lengths)
