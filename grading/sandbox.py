@@ -20,6 +20,7 @@ The notebook being graded is never on the sandbox's disk: the kernel receives ce
 channel, so the hidden tests nbgrader writes next to the autograded copy stay out of reach.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -27,7 +28,7 @@ import sys
 import sysconfig
 import tempfile
 from dataclasses import dataclass, field
-from importlib.util import find_spec
+from functools import lru_cache
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -170,17 +171,38 @@ def python_paths(executable: str) -> list[str]:
     return sorted(paths)
 
 
-def package_dirs(names: list[str]) -> list[str]:
-    """Where the importable packages ``names`` live (an editable install points outside the
-    environment, e.g. at the course's ``helpers/``)."""
-    dirs = []
-    for name in names:
-        spec = find_spec(name)
-        if spec is not None and spec.submodule_search_locations:
-            dirs.extend(spec.submodule_search_locations)
-        elif spec is not None and spec.origin:
-            dirs.append(os.path.dirname(spec.origin))
-    return dirs
+FIND_PACKAGES = """
+import json, os, sys
+from importlib.util import find_spec
+found = []
+for name in sys.argv[1:]:
+    spec = find_spec(name)
+    if spec is not None and spec.submodule_search_locations:
+        found.extend(spec.submodule_search_locations)
+    elif spec is not None and spec.origin:
+        found.append(os.path.dirname(spec.origin))
+print(json.dumps(found))
+"""
+
+
+@lru_cache(maxsize=8)
+def package_dirs(python: str, names: tuple[str, ...]) -> list[str]:
+    """Where the kernel's interpreter ``python`` imports the packages ``names`` from (an
+    editable install points outside the environment, e.g. at the course's ``helpers/``). Asked
+    of that interpreter itself, from ``/`` with an empty environment, because the grader's own
+    answer can differ: ``nbgrader_config.py`` puts the course root on the grader's path, and a
+    course copied with its own ``helpers/`` would shadow the installed one there."""
+    done = subprocess.run(
+        [python, "-c", FIND_PACKAGES, *names],
+        cwd="/",
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"cannot ask {python} where {names} live: {done.stderr[-500:]}")
+    return json.loads(done.stdout)
 
 
 def released_files(directory: str | None) -> dict[str, str]:
@@ -263,7 +285,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kw)
 
     def sandbox_spec(self, kernel_cmd: list[str], cwd: str | None) -> SandboxSpec:
-        read_only = python_paths(kernel_cmd[0]) + package_dirs(self.packages)
+        read_only = python_paths(kernel_cmd[0]) + package_dirs(kernel_cmd[0], tuple(self.packages))
         read_only += list(self.extra_read_only_paths)
         data_dir = os.environ.get("COURSE_DATA_DIR")
         if data_dir and os.path.isdir(data_dir):

@@ -87,6 +87,20 @@ def test_bwrap_command_shares_nothing_it_was_not_told_to(tmp_path):
     assert args[-3:] == ["python", "-m", "ipykernel_launcher"]
 
 
+def test_package_dirs_are_where_the_kernel_imports_from(tmp_path, monkeypatch):
+    """A course copy with its own helpers/ on the grader's path (as nbgrader_config.py puts
+    it there) must not change what the sandbox shares: the kernel imports the installed one."""
+    from grading.sandbox import package_dirs
+
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "helpers" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    package_dirs.cache_clear()
+    assert package_dirs(sys.executable, ("helpers",)) == [str(ROOT / "helpers")]
+    assert package_dirs(sys.executable, ("no_such_package_here",)) == []
+
+
 def test_bwrap_command_drops_to_nobody_when_asked(tmp_path):
     args = bwrap_command(["python"], spec(tmp_path, drop_privileges=True))
     tail = args[args.index("--") + 1 :]
