@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,6 +139,31 @@ def with_broken_answer(nb: dict) -> dict:
         if line.startswith("def ")
     ]
     return with_code(nb, "\n".join(f"{n} = lambda *args, **kwargs: None" for n in names))
+
+
+class _Text(HTMLParser):
+    """The text of an HTML page, without its styles and scripts."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("style", "script")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("style", "script") and self._skip > 0
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    """What a reader of a feedback page sees (syntax-highlighted code comes out as plain text)."""
+    parser = _Text()
+    parser.feed(html)
+    return "".join(parser.parts)
 
 
 @dataclass

@@ -24,7 +24,6 @@ import re
 import sys
 import time
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -37,6 +36,7 @@ from assignment_mistakes import ROUNDS, VARIANTS, apply_edits  # noqa: E402
 
 from grading.course import (  # noqa: E402
     available_assignments,
+    html_text,
     make_course,
     read_scores,
     run_engine,
@@ -72,27 +72,9 @@ class Graded:
         return path.read_text(encoding="utf-8")
 
 
-class _Text(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts, self._skip = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        self._skip += tag in ("style", "script")
-
-    def handle_endtag(self, tag):
-        self._skip -= tag in ("style", "script") and self._skip > 0
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
 def error_messages(html: str) -> list[str]:
     """The messages of the failed checks the feedback page shows."""
-    parser = _Text()
-    parser.feed(html)
-    text = "".join(parser.parts)
+    text = html_text(html)
     return [m.group(2) for line in text.splitlines() if (m := ERROR_LINE.match(line))]
 
 

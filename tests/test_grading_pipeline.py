@@ -22,7 +22,6 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT))  # grading/ is instructor tooling, not an installe
 
 from grading.course import (  # noqa: E402
     available_assignments,
+    html_text,
     make_course,
     read_scores,
     run_nbgrader,
@@ -419,29 +419,6 @@ def test_csv_export_lists_every_student_with_their_score(course):
 
 
 # ------------------------------------------------------------------ 9. no hidden code in feedback
-class _Text(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts, self._skip = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        self._skip += tag in ("style", "script")
-
-    def handle_endtag(self, tag):
-        self._skip -= tag in ("style", "script") and self._skip > 0
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_text(html: str) -> str:
-    """What a reader of the page sees (syntax-highlighted code comes out as its plain text)."""
-    parser = _Text()
-    parser.feed(html)
-    return "".join(parser.parts)
-
-
 def hidden_code(course, name) -> set[str]:
     """Hidden-test lines of ``name`` that appear nowhere else in the instructor notebook."""
     solution = course.solution(name)
