@@ -123,7 +123,10 @@ class SandboxedExecute(Execute):
 
     def _kernel_stuck(self) -> bool:
         """After a timeout: does the kernel still not answer (student code ignoring SIGINT)?"""
-        return self.wait_for_reply(self.kc.kernel_info()) is None
+        # A no-op run, not kernel_info: ipykernel answers kernel_info from another thread even
+        # while the student's loop holds the main one.
+        probe = self.kc.execute("pass", silent=True, store_history=False)
+        return self.wait_for_reply(probe) is None
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
@@ -159,22 +162,23 @@ class SandboxedExecute(Execute):
                 try:
                     self.preprocess_cell(cell, resources, index)
                     timed_out = any(o.get("ename") == TIMED_OUT for o in cell.get("outputs", []))
-                    if timed_out and self._kernel_stuck():
-                        run_sync(self.km.shutdown_kernel)(now=True)
-                        reason = "the kernel did not stop after the time limit and was ended"
-                        died = f"not run: {reason} in an earlier cell."
-                except CellTimeoutError:  # the reply came, its output did not (iopub_timeout)
-                    if self._kernel_alive():
-                        cell.outputs.append(error_output(TIMED_OUT, "the cell's output stopped."))
+                except (CellTimeoutError, DeadKernelError) as error:
+                    # CellTimeoutError: the time limit passed and the kernel never went idle.
+                    if isinstance(error, DeadKernelError) or not self._kernel_alive():
+                        reason = self._death_reason()
+                        self.log.warning("Kernel died in cell %d: %s", index, reason)
+                        cell.outputs.append(error_output(KERNEL_DIED, f"{reason}, in this cell."))
+                        died = f"not run: the kernel died in an earlier cell ({reason})."
                         continue
-                    reason = self._death_reason()
-                    cell.outputs.append(error_output(KERNEL_DIED, f"{reason}, in this cell."))
-                    died = f"not run: the kernel died in an earlier cell ({reason})."
-                except DeadKernelError:
-                    reason = self._death_reason()
-                    self.log.warning("Kernel died in cell %d: %s", index, reason)
-                    cell.outputs.append(error_output(KERNEL_DIED, f"{reason}, in this cell."))
-                    died = f"not run: the kernel died in an earlier cell ({reason})."
+                    limit = self._get_timeout(cell)
+                    evalue = f"this cell did not finish within its time limit of {limit} s."
+                    cell.outputs.append(error_output(TIMED_OUT, evalue))
+                    timed_out = True
+                if timed_out and self._kernel_stuck():
+                    run_sync(self.km.shutdown_kernel)(now=True)
+                    reason = "the kernel did not stop after the time limit and was ended"
+                    self.log.warning("Cell %d: %s", index, reason)
+                    died = f"not run: {reason} in an earlier cell."
         self.set_widgets_metadata()
         return self.nb, self.resources
 

@@ -75,6 +75,9 @@ def course(tmp_path_factory):
         folder.mkdir(parents=True)
         (folder / "p1.ipynb").write_text((FILES / notebook).read_text())
         (folder / "jupyter.png").write_bytes((FILES / "jupyter.png").read_bytes())
+    folder = root / "solutions" / "ps3"
+    folder.mkdir(parents=True)
+    (folder / "p1.ipynb").write_text(json.dumps(stubborn_notebook()))
     generated = run_nbgrader(root, "generate_assignment", "*", "--force")
     assert generated.returncode == 0, generated.stderr
     release = json.loads((root / "assignments" / "ps1" / "p1.ipynb").read_text())
@@ -95,12 +98,60 @@ def course(tmp_path_factory):
     put("blank", "ps1", release)
     for student in ("foo", "bar"):
         put(student, "ps2", load("timeout.ipynb"))
+    put("stubborn", "ps3", stubborn_notebook())
     logs = {
         "ps1": run_nbgrader(root, "autograde", "ps1"),
         "foo": run_nbgrader(root, "autograde", "ps2", "--student", "foo"),
         "bar": run_nbgrader(root, "autograde", "ps2", "--student", "bar", "--Execute.timeout=2"),
+        "stubborn": run_nbgrader(root, "autograde", "ps3", "--Execute.timeout=3"),
     }
     return root, logs, read_scores(root)
+
+
+def stubborn_notebook() -> dict:
+    """A student loop that swallows the interrupt, then a test that would pass."""
+
+    def cell(source, **meta):
+        meta = {"schema_version": 3, "locked": False, "solution": False, "grade": False, **meta}
+        return {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {"nbgrader": meta},
+            "outputs": [],
+            "source": source,
+        }
+
+    loop = "\n".join(
+        [
+            "import time",
+            "while True:",
+            "    try:",
+            "        time.sleep(100)",
+            "    except KeyboardInterrupt:",
+            "        pass",
+        ]
+    )
+    return {
+        "cells": [
+            cell(loop, solution=True, grade_id="stubborn-loop"),
+            cell("assert True", grade=True, locked=True, points=1, grade_id="after-the-loop"),
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def test_a_kernel_that_ignores_the_interrupt_is_ended_and_later_cells_say_so(course):
+    root, logs, scores = course
+    assert logs["stubborn"].returncode == 0, logs["stubborn"].stderr[-2000:]
+    nb = json.loads((root / "autograded" / "stubborn" / "ps3" / "p1.ipynb").read_text())
+    errors = [o for c in nb["cells"] for o in c["outputs"] if o["output_type"] == "error"]
+    assert [e["ename"] for e in errors] == ["CellTimeoutError", "CellNotRun"]
+    assert "did not stop after the time limit" in errors[1]["evalue"]
+    assert scores["ps3", "stubborn"].code_score == 0
 
 
 def _without_grade_id(nb):
