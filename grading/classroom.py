@@ -14,10 +14,11 @@ roster CSV and imports it with ``nbgrader db student import``.
 import argparse
 import csv
 import datetime as dt
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from .cli import run_command
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_NAME = "classroom.toml"
@@ -172,7 +173,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except ValueError as error:  # bad input: the message says what to do, no traceback
-        sys.exit(f"error: {error}")
+    run_command(main)

@@ -21,12 +21,13 @@ import argparse
 import csv
 import json
 import re
-import sys
 import zipfile
 from pathlib import Path
 
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
+
+from .cli import run_command
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXED_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -155,7 +156,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except ValueError as error:  # bad input: the message says what to do, no traceback
-        sys.exit(f"error: {error}")
+    run_command(main)

@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,8 @@ from zoneinfo import ZoneInfo
 
 from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
 from traitlets import Enum, Unicode
+
+from .cli import run_command
 
 ROOT = Path(__file__).resolve().parents[1]
 LMS_NAMES = ("auto", "canvas", "moodle")
@@ -289,7 +290,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except ValueError as error:  # bad input: the message says what to do, no traceback
-        sys.exit(f"error: {error}")
+    run_command(main)

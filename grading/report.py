@@ -28,6 +28,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cli import run_command
+
 ROOT = Path(__file__).resolve().parents[1]
 COURSE_ID = "training-deep-nets"
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
@@ -323,7 +325,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except ValueError as error:  # bad input: the message says what to do, no traceback
-        sys.exit(f"error: {error}")
+    run_command(main)
