@@ -3,6 +3,7 @@
     python benchmarks/lectures.py --mode fast             # what CI runs (COURSE_FAST=1)
     python benchmarks/lectures.py --mode full             # a student's run
     python benchmarks/lectures.py --mode full --dataset digits_tiled   # full size, offline
+    python benchmarks/lectures.py --slowest 5 lectures/02_*.ipynb     # where the time goes
 
 Each notebook runs in a fresh worker process, so the peak resident memory reported is that of the
 worker's largest descendant: the Jupyter kernel that ran the notebook. A notebook that raises, or
@@ -47,7 +48,26 @@ def run_one(path: Path, timeout: int) -> dict:
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if not error:
         error = _missing_verdicts(nb)
-    return {"seconds": round(seconds, 1), "peak_mib": round(peak_kib / 1024), "error": error}
+    return {
+        "seconds": round(seconds, 1),
+        "peak_mib": round(peak_kib / 1024),
+        "error": error,
+        "cells": _cell_seconds(nb),
+    }
+
+
+def _cell_seconds(nb) -> list:
+    """(index, seconds) of every executed code cell, from the timing nbclient records."""
+    from datetime import datetime
+
+    timed = []
+    for i, cell in enumerate(nb.cells):
+        execution = cell.get("metadata", {}).get("execution", {})
+        start, end = execution.get("iopub.execute_input"), execution.get("shell.execute_reply")
+        if start and end:
+            span = datetime.fromisoformat(end[:26]) - datetime.fromisoformat(start[:26])
+            timed.append((i, round(span.total_seconds(), 2)))
+    return timed
 
 
 def _missing_verdicts(nb) -> str:
@@ -74,6 +94,9 @@ def main(argv=None) -> int:
         "--dataset", default=None, help="COURSE_DATASET for the run (default: unset)"
     )
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument(
+        "--slowest", type=int, default=0, help="also list each notebook's N slowest cells"
+    )
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # worker mode
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: lectures/*.ipynb")
     args = parser.parse_args(argv)
@@ -112,6 +135,9 @@ def main(argv=None) -> int:
         status = "ERROR" if result["error"] else ("OVER BUDGET" if over else "ok")
         failed += status != "ok"
         print(f"{result['seconds']:.1f} s, {status}", flush=True)
+        if args.slowest:
+            slow = sorted(result.get("cells", []), key=lambda c: -c[1])[: args.slowest]
+            print("    slowest cells: " + ", ".join(f"[{i}] {t:.1f} s" for i, t in slow))
         rows.append((nb.name, result, status))
 
     width = max(len(name) for name, _, _ in rows)
