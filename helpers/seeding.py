@@ -24,3 +24,46 @@ def set_seed(seed: int = DEFAULT_SEED, deterministic: bool = False) -> int:
 
         tf.config.experimental.enable_op_determinism()
     return seed
+
+
+def over_seeds(run, seeds, *, first=None, first_seed=DEFAULT_SEED, show=True):
+    """Repeat a comparison over several seeds and return each model's results in seed order.
+
+    One run can mislead: two models a point apart on one seed may swap places on the next. For
+    each seed, ``set_seed(seed)`` is called and then ``run()``, which trains the models being
+    compared and returns ``{label: number}``. ``first`` is a dict of the same labels already
+    measured with ``first_seed`` (the lecture's main run, whose curves it plotted): it becomes the
+    first entry, so that run is not paid for twice. Returns ``{label: numpy array}``, ready for
+    :func:`helpers.verdicts.compare`; with ``show``, one progress line per seed.
+    """
+    import time
+
+    import numpy as np
+
+    seeds = list(seeds)
+    if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of ints, got {seeds!r}.")
+    if first is not None and (not isinstance(first, dict) or first_seed in seeds):
+        raise ValueError(
+            "first must be a dict {label: number} measured with first_seed, and first_seed must "
+            f"not be among seeds; got first={first!r}, first_seed={first_seed!r}."
+        )
+    rows = [] if first is None else [(first_seed, dict(first), None)]
+    for seed in seeds:
+        set_seed(seed)
+        start = time.perf_counter()
+        result = run()
+        if not isinstance(result, dict) or not result:
+            raise ValueError(f"run() must return a dict {{label: number}}, got {result!r}.")
+        rows.append((seed, result, time.perf_counter() - start))
+    labels = list(rows[0][1])
+    for seed, result, seconds in rows:
+        if list(result) != labels:
+            raise ValueError(
+                f"run() returned labels {list(result)} for seed {seed}, expected {labels}."
+            )
+        if show:
+            numbers = ", ".join(f"{k} {float(v):.3f}" for k, v in result.items())
+            took = "the run above" if seconds is None else f"{seconds:.1f} s"
+            print(f"seed {seed:>3}: {numbers}  ({took})", flush=True)
+    return {label: np.array([float(r[label]) for _, r, _ in rows]) for label in labels}

@@ -4,6 +4,9 @@ every verdict the markdown announces (``<!-- verdict: key -->``) was printed by 
 (TensorFlow's import-time log lines are checked by ``tests/test_lecture_outputs.py``: under
 pytest, ipykernel does not forward the process's own stderr, so nbval never sees them.)
 
+On the offline data the check goes further: no accuracy compared in a verdict (training accuracy
+aside) may exceed ``CEILING``; a data set on which models score 99 % leaves effects no room.
+
 nbval keeps each cell's outputs in ``item.test_outputs``; the last cell of a notebook also
 carries the notebook-wide verdict check, so a missing verdict fails that cell's test.
 
@@ -19,17 +22,18 @@ from pathlib import Path
 
 import pytest
 
-from helpers.verdicts import expected_keys, printed_keys
+from helpers.verdicts import CEILING, expected_keys, held_out_accuracies, printed_keys
 
 LECTURE_DATASET_ENV = "COURSE_LECTURE_DATASET"
-_printed: dict[str, list[str]] = {}
+OFFLINE_DATASET = "digits_distorted"
+_printed: dict[str, str] = {}
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item):
     """nbval starts a notebook's kernel while setting up its first cell: give it the data."""
     saved = os.environ.get("COURSE_DATASET")
-    os.environ["COURSE_DATASET"] = os.environ.get(LECTURE_DATASET_ENV, "digits_distorted")
+    os.environ["COURSE_DATASET"] = os.environ.get(LECTURE_DATASET_ENV) or OFFLINE_DATASET
     try:
         yield
     finally:
@@ -66,12 +70,23 @@ def pytest_runtest_makereport(item, call):
     if call.when != "call" or not hasattr(item, "test_outputs") or report.failed:
         return
     path = str(item.parent.path)
-    _printed.setdefault(path, []).extend(printed_keys(_stdout(item.test_outputs)))
-    if _is_last_code_cell(item):
-        missing = [k for k in expected_keys(_markdown(path)) if k not in _printed[path]]
-        if missing:
-            report.outcome = "failed"
-            report.longrepr = (
-                f"{Path(path).name}: verdicts announced in the markdown but never printed: "
-                f"{missing} (printed: {_printed[path]})"
-            )
+    _printed[path] = _printed.get(path, "") + _stdout(item.test_outputs)
+    if not _is_last_code_cell(item):
+        return
+    printed = printed_keys(_printed[path])
+    missing = [k for k in expected_keys(_markdown(path)) if k not in printed]
+    too_easy = [a for a in held_out_accuracies(_printed[path]) if a > CEILING]
+    if (os.environ.get(LECTURE_DATASET_ENV) or OFFLINE_DATASET) != OFFLINE_DATASET:
+        too_easy = []
+    if missing:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{Path(path).name}: verdicts announced in the markdown but never printed: "
+            f"{missing} (printed: {printed})"
+        )
+    elif too_easy:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{Path(path).name}: accuracies above {CEILING:.1%} compared in verdicts on "
+            f"{OFFLINE_DATASET}: {too_easy}; the comparison needs a harder task or less data"
+        )

@@ -6,6 +6,7 @@ run by a real nbval in a subprocess, once printing every announced verdict and o
 """
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def test_lecture_announces_its_verdicts_and_computes_them(path):
     assert "from helpers.verdicts import" in code, f"{path.name} does not use helpers.verdicts"
 
 
-def _notebook(tmp_path, printed):
+def _notebook(tmp_path, printed, line="measured"):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -44,7 +45,7 @@ def _notebook(tmp_path, printed):
     }
     nb.cells = [
         nbformat.v4.new_markdown_cell("A beats B? <!-- verdict: a-vs-b --> <!-- verdict: c -->"),
-        nbformat.v4.new_code_cell("\n".join(f"print('Verdict [{k}]: measured')" for k in printed)),
+        nbformat.v4.new_code_cell("\n".join(f"print('Verdict [{k}]: {line}')" for k in printed)),
         nbformat.v4.new_code_cell("print('done')"),
     ]
     folder = tmp_path / "lectures"
@@ -54,13 +55,14 @@ def _notebook(tmp_path, printed):
     return folder / "tiny.ipynb"
 
 
-def _nbval(path):
+def _nbval(path, **env):
     return subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", str(path)],
         cwd=path.parent.parent,
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, **env},
     )
 
 
@@ -76,3 +78,23 @@ def test_hook_passes_a_notebook_that_printed_them_all(tmp_path):
     result = _nbval(_notebook(tmp_path, printed=["c", "a-vs-b"]))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+TOO_EASY = "A beat B by 1.00 points in test accuracy (0.995 vs 0.985; one run on 1,440 examples)."
+
+
+@pytest.mark.slow
+def test_hook_fails_a_comparison_of_near_perfect_models_on_the_offline_data(tmp_path):
+    result = _nbval(_notebook(tmp_path, ["a-vs-b", "c"], line=TOO_EASY), COURSE_LECTURE_DATASET="")
+    assert result.returncode != 0, result.stdout
+    assert "accuracies above 98.5% compared in verdicts on digits_distorted: [0.995, 0.995]" in (
+        result.stdout
+    )
+
+
+@pytest.mark.slow
+def test_hook_leaves_the_ceiling_to_the_offline_data(tmp_path):
+    result = _nbval(
+        _notebook(tmp_path, ["a-vs-b", "c"], line=TOO_EASY), COURSE_LECTURE_DATASET="digits_tiled"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from helpers.models import build_mlp
-from helpers.seeding import set_seed
+from helpers.seeding import over_seeds, set_seed
 
 
 def _train_once(seed):
@@ -42,3 +42,54 @@ def test_seed_controls_numpy_and_python_random():
 def test_bad_seed(seed):
     with pytest.raises(ValueError, match="seed must be a non-negative int"):
         set_seed(seed)
+
+
+def _weight_sum():
+    """A model's first weight after seeding: differs per seed, repeats for the same seed."""
+    return {"mlp": float(build_mlp((4,)).get_weights()[0].sum())}
+
+
+def test_over_seeds_runs_each_seed_in_order_and_reseeds(capsys):
+    got = over_seeds(_weight_sum, [3, 5], show=True)
+    set_seed(3)
+    expected_3 = _weight_sum()["mlp"]
+    set_seed(5)
+    expected_5 = _weight_sum()["mlp"]
+    np.testing.assert_allclose(got["mlp"], [expected_3, expected_5])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("seed   3: mlp ")
+
+
+def test_over_seeds_puts_the_first_run_first_without_rerunning_it(capsys):
+    calls = []
+
+    def run():
+        calls.append(np.random.randint(1000))
+        return {"a": 1.0, "b": 2.0}
+
+    got = over_seeds(run, [1, 2], first={"a": 0.5, "b": 0.7})
+    assert len(calls) == 2
+    np.testing.assert_array_equal(got["a"], [0.5, 1.0, 1.0])
+    np.testing.assert_array_equal(got["b"], [0.7, 2.0, 2.0])
+    assert "(the run above)" in capsys.readouterr().out.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"seeds": []}, "seeds must be a non-empty list of ints"),
+        ({"seeds": [1, 2.5]}, "seeds must be a non-empty list of ints"),
+        ({"seeds": [42], "first": {"a": 1.0}}, "first_seed must not be among seeds"),
+        ({"seeds": [1], "run": lambda: 0.9}, "run\\(\\) must return a dict"),
+    ],
+)
+def test_over_seeds_bad_input(kwargs, message):
+    kwargs = {"run": lambda: {"a": 1.0}, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        over_seeds(show=False, **kwargs)
+
+
+def test_over_seeds_needs_the_same_labels_every_seed():
+    answers = iter([{"a": 1.0}, {"b": 1.0}])
+    with pytest.raises(ValueError, match="returned labels \\['b'\\] for seed 2"):
+        over_seeds(lambda: next(answers), [1, 2], show=False)

@@ -6,7 +6,9 @@ from helpers.verdicts import (
     claim,
     compare,
     expected_keys,
+    held_out_accuracies,
     printed_keys,
+    t_quantile,
 )
 
 
@@ -38,9 +40,26 @@ def test_several_seeds_within_the_spread_is_a_tie():
     b = np.array([0.89, 0.89, 0.89, 0.89])
     v = compare("tie", a, b, labels=("A", "B"), show=False)
     assert v.winner is None
-    assert "within the seed-to-seed spread" in v.text and "mean of 4 seeds" in v.text
+    assert "within the seed-to-seed spread" in v.text and "mean ± sd of 4 seeds" in v.text
     sd = np.std((a - b) * 100, ddof=1)
-    assert v.noise == pytest.approx(2 * sd / 2)
+    assert v.noise == pytest.approx(3.182 * sd / 2, rel=1e-3)  # t(0.975, 3 df) = 3.182
+
+
+def test_several_seeds_print_each_side_mean_and_spread():
+    a = np.array([0.93, 0.94, 0.935])
+    b = np.array([0.90, 0.905, 0.90])
+    v = compare("real", a, b, labels=("A", "B"), show=False)
+    assert f"(0.935 ± {a.std(ddof=1):.3f} vs 0.902 ± {b.std(ddof=1):.3f};" in v.text
+    assert "95 % interval" in v.text
+
+
+def test_three_seeds_use_students_t_not_two_standard_errors():
+    # gaps 1, 3, 2 points: mean 2, sd 1, se 0.577; 2 se = 1.15 would call it real,
+    # t(2 df) = 4.303 gives 2.48 > 2, so it is not distinguishable on three seeds
+    a, b = np.array([0.91, 0.93, 0.92]), np.array([0.90, 0.90, 0.90])
+    v = compare("t", a, b, labels=("A", "B"), show=False)
+    assert v.winner is None and v.noise == pytest.approx(4.303 / np.sqrt(3), rel=1e-3)
+    assert t_quantile(1000) == pytest.approx(1.962, abs=1e-3)
 
 
 def test_several_seeds_consistent_gap_is_real():
@@ -88,3 +107,22 @@ def test_keys_are_found_in_output_and_markdown():
 def test_bad_input_names_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_held_out_accuracies_are_read_back_from_verdicts_but_not_training_ones():
+    lines = [
+        compare("a", 0.991, 0.95, labels=("SGD(momentum=0.9)", "B"), n_eval=1000, show=False),
+        compare(
+            "b",
+            [0.9, 0.92],
+            [0.8, 0.85],
+            labels=("x", "y"),
+            what="test accuracy on B (62 images)",
+            show=False,
+        ),
+        compare("c", 0.999, 0.998, labels=("x", "y"), what="training accuracy", show=False),
+        compare("d", 0.1, 0.2, labels=("x", "y"), what="loss", percent=False, show=False),
+        claim("e", True, "accuracy (0.999 vs 0.5; made up)", "no"),
+    ]
+    text = "\n".join(map(str, lines))
+    assert held_out_accuracies(text) == [0.991, 0.95, 0.91, 0.825]
