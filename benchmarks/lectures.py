@@ -7,7 +7,8 @@
 
 Each notebook runs in a fresh worker process, so the peak resident memory reported is that of the
 worker's largest descendant: the Jupyter kernel that ran the notebook. A notebook that raises, or
-does not print every verdict its markdown announces (``helpers.verdicts``), counts as an ERROR.
+does not print every verdict its markdown announces (``helpers.verdicts``), counts as an ERROR;
+so does, on the offline ``digits_distorted``, a verdict comparing accuracies above ``CEILING``.
 Budgets (issue 3): fast at most 90 s, full at most 300 s per notebook on a 2-core machine.
 """
 
@@ -21,6 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from helpers.verdicts import CEILING, expected_keys, held_out_accuracies, printed_keys  # noqa: E402
+
 BUDGET_SECONDS = {"fast": 90, "full": 300}
 MODES = tuple(BUDGET_SECONDS)
 
@@ -48,7 +52,12 @@ def run_one(path: Path, timeout: int) -> dict:
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if not error:
         error = _missing_verdicts(nb)
+    accuracies = held_out_accuracies(_stdout(nb))
+    if not error and os.environ.get("COURSE_DATASET") == "digits_distorted":
+        too_easy = [a for a in accuracies if a > CEILING]
+        error = f"accuracies above {CEILING:.1%} in verdicts: {too_easy}" if too_easy else ""
     return {
+        "top_acc": max(accuracies, default=float("nan")),
         "seconds": round(seconds, 1),
         "peak_mib": round(peak_kib / 1024),
         "error": error,
@@ -70,19 +79,20 @@ def _cell_seconds(nb) -> list:
     return timed
 
 
-def _missing_verdicts(nb) -> str:
-    """The lectures' verdict check (as in lectures/conftest.py): every announced one printed."""
-    from helpers.verdicts import expected_keys, printed_keys
-
-    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    printed = [
-        key
+def _stdout(nb) -> str:
+    return "".join(
+        out.get("text", "")
         for c in nb.cells
         if c.cell_type == "code"
         for out in c.get("outputs", [])
         if out.get("name") == "stdout"
-        for key in printed_keys(out.get("text", ""))
-    ]
+    )
+
+
+def _missing_verdicts(nb) -> str:
+    """The lectures' verdict check (as in lectures/conftest.py): every announced one printed."""
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    printed = printed_keys(_stdout(nb))
     missing = [k for k in expected_keys(markdown) if k not in printed]
     return f"verdicts not printed: {missing}" if missing else ""
 
@@ -142,17 +152,20 @@ def main(argv=None) -> int:
 
     width = max(len(name) for name, _, _ in rows)
     print()
-    print(f"| {'notebook':<{width}} | seconds | peak MiB | status |")
-    print(f"| {'-' * width} | ------: | -------: | ------ |")
+    print(f"| {'notebook':<{width}} | seconds | peak MiB | top acc | status |")
+    print(f"| {'-' * width} | ------: | -------: | ------: | ------ |")
     for name, result, status in rows:
+        top = result.get("top_acc", float("nan"))
         print(
-            f"| {name:<{width}} | {result['seconds']:7.1f} | {result['peak_mib']:8d} | {status} |"
+            f"| {name:<{width}} | {result['seconds']:7.1f} | {result['peak_mib']:8d} "
+            f"| {top:7.3f} | {status} |"
         )
         if result["error"]:
             print(f"    {result['error']}")
     total = sum(r["seconds"] for _, r, _ in rows)
     summary = f"{failed} failed" if failed else ""
-    print(f"| {'total':<{width}} | {total:7.1f} | {'':8} | {summary} |")
+    print(f"| {'total':<{width}} | {total:7.1f} | {'':8} | {'':7} | {summary} |")
+    print("top acc: the highest held-out accuracy compared in a verdict (a ceiling check)")
     return 1 if failed else 0
 
 

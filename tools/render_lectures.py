@@ -7,12 +7,17 @@ nbconvert's HTML loads MathJax from a CDN, so without a network every formula sh
 ``make mathjax`` installs MathJax 2 (the version nbconvert's template configures) and require.js
 from npm into ``build/web``; this script points each page at them with paths relative to the
 output folder, so ``build/`` can be copied or zipped as a whole.
+
+Each lecture is executed in its own fresh kernel, one line of progress each, and checked as the
+tests check it: every verdict its markdown announces was printed and, on the offline data, no
+verdict compares accuracies above the ceiling. The script exits 1 when a lecture fails a check,
+after rendering all of them (the page shows what went wrong).
 """
 
 import argparse
 import os
-import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,23 +37,83 @@ def local_url(script: Path, output_dir: Path) -> str:
     return Path(os.path.relpath(script, output_dir.resolve())).as_posix()
 
 
-def render(notebooks, output_dir: Path, execute: bool = True, timeout: int = 900) -> None:
+def exporter(output_dir: Path):
+    """nbconvert's HTML exporter with the local MathJax and require.js instead of the CDN's."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.HTMLExporter.mathjax_url = f"{local_url(MATHJAX_JS, output_dir)}?{MATHJAX_CONFIG}"
+    config.HTMLExporter.require_js_url = local_url(REQUIRE_JS, output_dir)
+    return HTMLExporter(config=config)
+
+
+def execute(nb, path: Path, timeout: int) -> str:
+    """Run the notebook in a fresh kernel; return '' or the error that stopped it."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    os.environ.update(QUIET_TENSORFLOW)  # the kernel inherits this process's environment
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        return str(exc).strip().splitlines()[-1][:300]
+    return ""
+
+
+def check(nb) -> list[str]:
+    """What a reader would find wrong on the page: announced verdicts that were not printed and,
+    on the offline data, compared accuracies with no headroom (``helpers.verdicts``)."""
+    sys.path.insert(0, str(ROOT))
+    from helpers.verdicts import CEILING, expected_keys, held_out_accuracies, printed_keys
+
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    stdout = "".join(
+        out.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for out in c.get("outputs", [])
+        if out.get("name") == "stdout"
+    )
+    printed = printed_keys(stdout)
+    problems = [f"verdict not printed: {k}" for k in expected_keys(markdown) if k not in printed]
+    if os.environ.get("COURSE_DATASET", "digits_distorted") == "digits_distorted":
+        too_easy = [a for a in held_out_accuracies(stdout) if a > CEILING]
+        problems += [f"accuracies above {CEILING:.1%} compared: {too_easy}"] if too_easy else []
+    return problems
+
+
+def render(notebooks, output_dir: Path, execute_cells: bool = True, timeout: int = 900) -> int:
+    """Execute (optionally) and render each notebook; print one line each; return the failures.
+
+    The executed notebook is written next to its HTML page, so a reader can open it in Jupyter.
+    """
+    import nbformat
+
     output_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "nbconvert",
-        "--to",
-        "html",
-        f"--HTMLExporter.mathjax_url={local_url(MATHJAX_JS, output_dir)}?{MATHJAX_CONFIG}",
-        f"--HTMLExporter.require_js_url={local_url(REQUIRE_JS, output_dir)}",
-        "--output-dir",
-        str(output_dir),
-    ]
-    if execute:
-        command += ["--execute", f"--ExecutePreprocessor.timeout={timeout}"]
-    env = dict(os.environ, **QUIET_TENSORFLOW)
-    subprocess.run([*command, *map(str, notebooks)], check=True, env=env)
+    html = exporter(output_dir)
+    failures = 0
+    for i, path in enumerate(notebooks, 1):
+        print(f"[{i}/{len(notebooks)}] {path.name} ...", end=" ", flush=True)
+        nb = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        problems = []
+        if execute_cells:
+            error = execute(nb, path, timeout)
+            problems = [f"stopped: {error}"] if error else check(nb)
+            nbformat.write(nb, output_dir / path.name)
+        body, _ = html.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+        (output_dir / f"{path.stem}.html").write_text(body, encoding="utf-8")
+        failures += bool(problems)
+        status = "; ".join(problems) if problems else "ok"
+        print(f"{time.perf_counter() - start:.0f} s, {status}", flush=True)
+    return failures
 
 
 def main(argv=None) -> int:
@@ -59,9 +124,9 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted((ROOT / "lectures").glob("*.ipynb"))
-    render(notebooks, args.output_dir, execute=args.execute, timeout=args.timeout)
-    print(f"Rendered {len(notebooks)} notebook(s) to {args.output_dir}")
-    return 0
+    failures = render(notebooks, args.output_dir, execute_cells=args.execute, timeout=args.timeout)
+    print(f"Rendered {len(notebooks)} notebook(s) to {args.output_dir}; {failures} with problems")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
