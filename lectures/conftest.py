@@ -7,6 +7,9 @@ pytest, ipykernel does not forward the process's own stderr, so nbval never sees
 On the offline data the check goes further: no accuracy compared in a verdict (training accuracy
 aside) may exceed ``CEILING``; a data set on which models score 99 % leaves effects no room.
 
+A cell that writes to stderr fails too: a warning or a TensorFlow log line is a red box on the
+rendered page and noise in the student's notebook (matplotlib's one-time font-cache notice aside).
+
 nbval keeps each cell's outputs in ``item.test_outputs``; the last cell of a notebook also
 carries the notebook-wide verdict check, so a missing verdict fails that cell's test.
 
@@ -51,6 +54,19 @@ def _stdout(outputs) -> str:
     )
 
 
+FIRST_RUN_NOTICES = ("Matplotlib is building the font cache",)
+
+
+def _stderr(outputs) -> str:
+    text = "".join(
+        out.get("text", "")
+        for out in outputs or []
+        if out.get("output_type") == "stream" and out.get("name") == "stderr"
+    )
+    lines = [line for line in text.splitlines() if not line.startswith(FIRST_RUN_NOTICES)]
+    return "\n".join(line for line in lines if line.strip())
+
+
 def _is_last_code_cell(item) -> bool:
     """nbval numbers the code cells only, from 0."""
     cells = json.loads(Path(item.parent.path).read_text())["cells"]
@@ -71,6 +87,11 @@ def pytest_runtest_makereport(item, call):
         return
     path = str(item.parent.path)
     _printed[path] = _printed.get(path, "") + _stdout(item.test_outputs)
+    stderr = _stderr(item.test_outputs)
+    if stderr:
+        report.outcome = "failed"
+        report.longrepr = f"{Path(path).name}: a lecture cell wrote to stderr:\n{stderr[:2000]}"
+        return
     if not _is_last_code_cell(item):
         return
     printed = printed_keys(_printed[path])

@@ -98,3 +98,19 @@ def test_hook_leaves_the_ceiling_to_the_offline_data(tmp_path):
         _notebook(tmp_path, ["a-vs-b", "c"], line=TOO_EASY), COURSE_LECTURE_DATASET="digits_tiled"
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_hook_fails_a_cell_that_writes_to_stderr(tmp_path):
+    path = _notebook(tmp_path, ["a-vs-b", "c"])
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[
+        2
+    ].source = (
+        "import sys\nprint('5 out of the last 5 calls triggered retracing', file=sys.stderr)"
+    )
+    nbformat.write(nb, path)
+    result = _nbval(path)
+    assert result.returncode != 0, result.stdout
+    assert "a lecture cell wrote to stderr:" in result.stdout
+    assert "5 out of the last 5 calls triggered retracing" in result.stdout

@@ -69,7 +69,8 @@ def execute(nb, path: Path, timeout: int) -> str:
 
 def check(nb) -> list[str]:
     """What a reader would find wrong on the page: announced verdicts that were not printed and,
-    on the offline data, compared accuracies with no headroom (``helpers.verdicts``)."""
+    on the offline data, compared accuracies with no headroom (``helpers.verdicts``); output on
+    stderr (warnings, log lines)."""
     sys.path.insert(0, str(ROOT))
     from helpers.verdicts import CEILING, expected_keys, held_out_accuracies, printed_keys
 
@@ -81,8 +82,16 @@ def check(nb) -> list[str]:
         for out in c.get("outputs", [])
         if out.get("name") == "stdout"
     )
+    noisy = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for out in c.get("outputs", [])
+        if out.get("name") == "stderr" and "building the font cache" not in out.get("text", "")
+    ]
     printed = printed_keys(stdout)
     problems = [f"verdict not printed: {k}" for k in expected_keys(markdown) if k not in printed]
+    problems += [f"stderr (a red box on the page) in cells {sorted(set(noisy))}"] if noisy else []
     if os.environ.get("COURSE_DATASET", "digits_distorted") == "digits_distorted":
         too_easy = [a for a in held_out_accuracies(stdout) if a > CEILING]
         problems += [f"accuracies above {CEILING:.1%} compared: {too_easy}"] if too_easy else []
