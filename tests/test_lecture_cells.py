@@ -1,5 +1,6 @@
 """Readable lectures: short code cells (issue 10: none over 30 lines, median at most 8 over all
-lecture code cells). Scaffolding that would make a cell long belongs in helpers/, tested."""
+lecture code cells), with prose between the steps. Scaffolding that would make a cell long
+belongs in helpers/, tested."""
 
 import json
 import statistics
@@ -26,3 +27,18 @@ def test_median_lecture_code_cell_is_short():
     lengths = [n for _, _, n in _code_cell_lengths()]
     assert len(lengths) > 100, "expected the eight lectures' code cells"
     assert statistics.median(lengths) <= MAX_MEDIAN, statistics.median(lengths)
+
+
+def test_prose_between_code_cells():
+    """Each step gets a sentence on what it does and what to look for in its output."""
+    bare = []
+    for path in LECTURES:
+        kinds = [cell["cell_type"] for cell in json.loads(path.read_text())["cells"]]
+        bare += [
+            (path.name, i)
+            for i in range(1, len(kinds))
+            if kinds[i] == "code" and kinds[i - 1] == "code"
+        ]
+    assert not bare, (
+        f"code cells right after a code cell, no prose between (notebook, cell): {bare}"
+    )
