@@ -31,10 +31,12 @@ def over_seeds(run, seeds, *, first=None, first_seed=DEFAULT_SEED, show=True):
 
     One run can mislead: two models a point apart on one seed may swap places on the next. For
     each seed, ``set_seed(seed)`` is called and then ``run()``, which trains the models being
-    compared and returns ``{label: number}``. ``first`` is a dict of the same labels already
-    measured with ``first_seed`` (the lecture's main run, whose curves it plotted): it becomes the
-    first entry, so that run is not paid for twice. Returns ``{label: numpy array}``, ready for
-    :func:`helpers.verdicts.compare`; with ``show``, one progress line per seed.
+    compared and returns ``{label: number}``; a ``run(seed)`` with one parameter gets the seed
+    (to give two models the same initial weights or batch order, say). ``first`` is a dict of the
+    same labels already measured with ``first_seed`` (the lecture's main run, whose curves it
+    plotted): it becomes the first entry, so that run is not paid for twice. Returns
+    ``{label: numpy array}``, ready for :func:`helpers.verdicts.compare`; with ``show``, one
+    progress line per seed.
     """
     import time
 
@@ -52,7 +54,7 @@ def over_seeds(run, seeds, *, first=None, first_seed=DEFAULT_SEED, show=True):
     for seed in seeds:
         set_seed(seed)
         start = time.perf_counter()
-        result = run()
+        result = run(seed) if _takes_seed(run) else run()
         if not isinstance(result, dict) or not result:
             raise ValueError(f"run() must return a dict {{label: number}}, got {result!r}.")
         rows.append((seed, result, time.perf_counter() - start))
@@ -67,3 +69,19 @@ def over_seeds(run, seeds, *, first=None, first_seed=DEFAULT_SEED, show=True):
             took = "the run above" if seconds is None else f"{seconds:.1f} s"
             print(f"seed {seed:>3}: {numbers}  ({took})", flush=True)
     return {label: np.array([float(r[label]) for _, r, _ in rows]) for label in labels}
+
+
+def _takes_seed(run) -> bool:
+    """True for ``run(seed)``: exactly one parameter without a default."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(run).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature
+        return False
+    required = [
+        p
+        for p in params
+        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    return len(params) == 1 and len(required) == 1

@@ -93,3 +93,10 @@ def test_over_seeds_needs_the_same_labels_every_seed():
     answers = iter([{"a": 1.0}, {"b": 1.0}])
     with pytest.raises(ValueError, match="returned labels \\['b'\\] for seed 2"):
         over_seeds(lambda: next(answers), [1, 2], show=False)
+
+
+def test_over_seeds_hands_the_seed_to_a_run_that_takes_one():
+    got = over_seeds(lambda seed: {"seed": seed, "draw": np.random.rand()}, [4, 9], show=False)
+    np.testing.assert_array_equal(got["seed"], [4, 9])
+    set_seed(9)
+    assert got["draw"][1] == np.random.rand()  # seeded before the call, as without the argument
