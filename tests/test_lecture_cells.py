@@ -42,3 +42,12 @@ def test_prose_between_code_cells():
     assert not bare, (
         f"code cells right after a code cell, no prose between (notebook, cell): {bare}"
     )
+
+
+def test_lectures_are_valid_notebooks():
+    """Cell ids need nbformat 4.5: a notebook saying 4.4 with ids fails validation (and Jupyter
+    rewrites it on the next save, a noisy diff)."""
+    import nbformat
+
+    for path in LECTURES:
+        nbformat.validate(nbformat.read(path, as_version=4))
