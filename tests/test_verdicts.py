@@ -53,7 +53,7 @@ def test_several_seeds_print_each_side_mean_and_spread():
     assert "95 % interval" in v.text
 
 
-def test_three_seeds_use_students_t_not_two_standard_errors():
+def test_three_seeds_use_a_students_t_interval():
     # gaps 1, 3, 2 points: mean 2, sd 1, se 0.577; 2 se = 1.15 would call it real,
     # t(2 df) = 4.303 gives 2.48 > 2, so it is not distinguishable on three seeds
     a, b = np.array([0.91, 0.93, 0.92]), np.array([0.90, 0.90, 0.90])

@@ -59,6 +59,8 @@ def execute(nb, path: Path, timeout: int) -> str:
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
+        # the kernel's own start-up notices (TCP without encryption) would break the progress line
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     try:
         client.execute()
