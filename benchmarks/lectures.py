@@ -23,7 +23,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from helpers.verdicts import CEILING, expected_keys, held_out_accuracies, printed_keys  # noqa: E402
+from helpers.verdicts import (  # noqa: E402
+    CEILING,
+    above_ceiling,
+    held_out_accuracies,
+    missing_verdicts,
+    stream_text,
+)
 
 BUDGET_SECONDS = {"fast": 90, "full": 300}
 MODES = tuple(BUDGET_SECONDS)
@@ -50,14 +56,16 @@ def run_one(path: Path, timeout: int) -> dict:
         error = str(exc).strip().splitlines()[-1][:200]
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if not error:
-        error = _missing_verdicts(nb)
-    accuracies = held_out_accuracies(_stdout(nb))
-    if not error and os.environ.get("COURSE_DATASET") == "digits_distorted":
-        too_easy = [a for a in accuracies if a > CEILING]
-        error = f"accuracies above {CEILING:.1%} in verdicts: {too_easy}" if too_easy else ""
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    stdout = "".join(stream_text(c.get("outputs"), "stdout") for c in nb.cells)
+    missing = missing_verdicts(markdown, stdout)
+    if not error and missing:
+        error = f"verdicts not printed: {missing}"
+    too_easy = above_ceiling(stdout)
+    if not error and too_easy and os.environ.get("COURSE_DATASET") == "digits_distorted":
+        error = f"accuracies above {CEILING:.1%} in verdicts: {too_easy}"
     return {
-        "top_acc": max(accuracies, default=float("nan")),
+        "top_acc": max(held_out_accuracies(stdout), default=float("nan")),
         "seconds": round(seconds, 1),
         "peak_mib": round(peak_kib / 1024),
         "error": error,
@@ -77,24 +85,6 @@ def _cell_seconds(nb) -> list:
             span = datetime.fromisoformat(end[:26]) - datetime.fromisoformat(start[:26])
             timed.append((i, round(span.total_seconds(), 2)))
     return timed
-
-
-def _stdout(nb) -> str:
-    return "".join(
-        out.get("text", "")
-        for c in nb.cells
-        if c.cell_type == "code"
-        for out in c.get("outputs", [])
-        if out.get("name") == "stdout"
-    )
-
-
-def _missing_verdicts(nb) -> str:
-    """The lectures' verdict check (as in lectures/conftest.py): every announced one printed."""
-    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    printed = printed_keys(_stdout(nb))
-    missing = [k for k in expected_keys(markdown) if k not in printed]
-    return f"verdicts not printed: {missing}" if missing else ""
 
 
 def main(argv=None) -> int:

@@ -170,3 +170,36 @@ MARKER = re.compile(r"<!--\s*verdict:\s*([a-z0-9-]+)\s*-->")
 def expected_keys(markdown) -> list[str]:
     """The verdict keys a lecture's markdown announces with ``<!-- verdict: key -->``."""
     return MARKER.findall(markdown)
+
+
+# The checks on an executed lecture, shared by lectures/conftest.py (nbval), `make lectures`
+# (tools/render_lectures.py) and benchmarks/lectures.py, so the three cannot drift apart.
+
+
+def missing_verdicts(markdown, stdout) -> list[str]:
+    """Keys the markdown announces that the printed output never gave a verdict for."""
+    printed = printed_keys(stdout)
+    return [key for key in expected_keys(markdown) if key not in printed]
+
+
+def above_ceiling(stdout) -> list[float]:
+    """Held-out accuracies compared in printed verdicts that leave no headroom (> CEILING)."""
+    return [a for a in held_out_accuracies(stdout) if a > CEILING]
+
+
+FIRST_RUN_NOTICES = ("Matplotlib is building the font cache",)
+
+
+def stray_stderr(text) -> str:
+    """What a cell wrote to stderr, minus blank lines and one-time notices of a fresh machine."""
+    lines = [line for line in text.splitlines() if not line.startswith(FIRST_RUN_NOTICES)]
+    return "\n".join(line for line in lines if line.strip())
+
+
+def stream_text(outputs, name) -> str:
+    """The ``stdout`` or ``stderr`` text of one cell's outputs (nbformat dicts)."""
+    return "".join(
+        out.get("text", "")
+        for out in outputs or []
+        if out.get("output_type") == "stream" and out.get("name") == name
+    )

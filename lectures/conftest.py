@@ -19,13 +19,21 @@ offline fallback students see without a network, ``digits_distorted``. Choose an
 the lectures with ``COURSE_LECTURE_DATASET`` (``digits_tiled`` checks the verdicts at full size).
 """
 
+import functools
 import json
 import os
 from pathlib import Path
 
 import pytest
 
-from helpers.verdicts import CEILING, expected_keys, held_out_accuracies, printed_keys
+from helpers.verdicts import (
+    CEILING,
+    above_ceiling,
+    missing_verdicts,
+    printed_keys,
+    stray_stderr,
+    stream_text,
+)
 
 LECTURE_DATASET_ENV = "COURSE_LECTURE_DATASET"
 OFFLINE_DATASET = "digits_distorted"
@@ -46,37 +54,20 @@ def pytest_runtest_setup(item):
             os.environ["COURSE_DATASET"] = saved
 
 
-def _stdout(outputs) -> str:
-    return "".join(
-        out.get("text", "")
-        for out in outputs or []
-        if out.get("output_type") == "stream" and out.get("name") == "stdout"
-    )
-
-
-FIRST_RUN_NOTICES = ("Matplotlib is building the font cache",)
-
-
-def _stderr(outputs) -> str:
-    text = "".join(
-        out.get("text", "")
-        for out in outputs or []
-        if out.get("output_type") == "stream" and out.get("name") == "stderr"
-    )
-    lines = [line for line in text.splitlines() if not line.startswith(FIRST_RUN_NOTICES)]
-    return "\n".join(line for line in lines if line.strip())
+@functools.cache
+def _cells(path) -> list:
+    """The committed notebook's cells, read once per notebook (not once per cell)."""
+    return json.loads(Path(path).read_text())["cells"]
 
 
 def _is_last_code_cell(item) -> bool:
     """nbval numbers the code cells only, from 0."""
-    cells = json.loads(Path(item.parent.path).read_text())["cells"]
-    n_code = sum(c["cell_type"] == "code" for c in cells)
+    n_code = sum(c["cell_type"] == "code" for c in _cells(str(item.parent.path)))
     return getattr(item, "cell_num", None) == n_code - 1
 
 
 def _markdown(path) -> str:
-    cells = json.loads(Path(path).read_text())["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return "\n".join("".join(c["source"]) for c in _cells(path) if c["cell_type"] == "markdown")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -86,24 +77,23 @@ def pytest_runtest_makereport(item, call):
     if call.when != "call" or not hasattr(item, "test_outputs") or report.failed:
         return
     path = str(item.parent.path)
-    _printed[path] = _printed.get(path, "") + _stdout(item.test_outputs)
-    stderr = _stderr(item.test_outputs)
+    _printed[path] = _printed.get(path, "") + stream_text(item.test_outputs, "stdout")
+    stderr = stray_stderr(stream_text(item.test_outputs, "stderr"))
     if stderr:
         report.outcome = "failed"
         report.longrepr = f"{Path(path).name}: a lecture cell wrote to stderr:\n{stderr[:2000]}"
         return
     if not _is_last_code_cell(item):
         return
-    printed = printed_keys(_printed[path])
-    missing = [k for k in expected_keys(_markdown(path)) if k not in printed]
-    too_easy = [a for a in held_out_accuracies(_printed[path]) if a > CEILING]
+    missing = missing_verdicts(_markdown(path), _printed[path])
+    too_easy = above_ceiling(_printed[path])
     if (os.environ.get(LECTURE_DATASET_ENV) or OFFLINE_DATASET) != OFFLINE_DATASET:
         too_easy = []
     if missing:
         report.outcome = "failed"
         report.longrepr = (
             f"{Path(path).name}: verdicts announced in the markdown but never printed: "
-            f"{missing} (printed: {printed})"
+            f"{missing} (printed: {printed_keys(_printed[path])})"
         )
     elif too_easy:
         report.outcome = "failed"

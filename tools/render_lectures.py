@@ -74,29 +74,24 @@ def check(nb) -> list[str]:
     on the offline data, compared accuracies with no headroom (``helpers.verdicts``); output on
     stderr (warnings, log lines)."""
     sys.path.insert(0, str(ROOT))
-    from helpers.verdicts import CEILING, expected_keys, held_out_accuracies, printed_keys
+    from helpers.verdicts import (
+        CEILING,
+        above_ceiling,
+        missing_verdicts,
+        stray_stderr,
+        stream_text,
+    )
 
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    stdout = "".join(
-        out.get("text", "")
-        for c in nb.cells
-        if c.cell_type == "code"
-        for out in c.get("outputs", [])
-        if out.get("name") == "stdout"
-    )
+    stdout = "".join(stream_text(c.get("outputs"), "stdout") for c in nb.cells)
     noisy = [
-        i
-        for i, c in enumerate(nb.cells)
-        if c.cell_type == "code"
-        for out in c.get("outputs", [])
-        if out.get("name") == "stderr" and "building the font cache" not in out.get("text", "")
+        i for i, c in enumerate(nb.cells) if stray_stderr(stream_text(c.get("outputs"), "stderr"))
     ]
-    printed = printed_keys(stdout)
-    problems = [f"verdict not printed: {k}" for k in expected_keys(markdown) if k not in printed]
-    problems += [f"stderr (a red box on the page) in cells {sorted(set(noisy))}"] if noisy else []
-    if os.environ.get("COURSE_DATASET", "digits_distorted") == "digits_distorted":
-        too_easy = [a for a in held_out_accuracies(stdout) if a > CEILING]
-        problems += [f"accuracies above {CEILING:.1%} compared: {too_easy}"] if too_easy else []
+    problems = [f"verdict not printed: {k}" for k in missing_verdicts(markdown, stdout)]
+    problems += [f"stderr (a red box on the page) in cells {noisy}"] if noisy else []
+    too_easy = above_ceiling(stdout)
+    if too_easy and os.environ.get("COURSE_DATASET", "digits_distorted") == "digits_distorted":
+        problems.append(f"accuracies above {CEILING:.1%} compared: {too_easy}")
     return problems
 
 
