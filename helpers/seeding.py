@@ -50,25 +50,32 @@ def over_seeds(run, seeds, *, first=None, first_seed=DEFAULT_SEED, show=True):
             "first must be a dict {label: number} measured with first_seed, and first_seed must "
             f"not be among seeds; got first={first!r}, first_seed={first_seed!r}."
         )
-    rows = [] if first is None else [(first_seed, dict(first), None)]
-    for seed in seeds:
-        set_seed(seed)
-        start = time.perf_counter()
-        result = run(seed) if _takes_seed(run) else run()
-        if not isinstance(result, dict) or not result:
-            raise ValueError(f"run() must return a dict {{label: number}}, got {result!r}.")
-        rows.append((seed, result, time.perf_counter() - start))
-    labels = list(rows[0][1])
-    for seed, result, seconds in rows:
-        if list(result) != labels:
+    rows = []
+
+    def add(seed, result, seconds):
+        """Keep one seed's results and print its progress line at once, not after the last."""
+        if rows and list(result) != list(rows[0][1]):
             raise ValueError(
-                f"run() returned labels {list(result)} for seed {seed}, expected {labels}."
+                f"run() returned labels {list(result)} for seed {seed}, "
+                f"expected {list(rows[0][1])}."
             )
+        rows.append((seed, result))
         if show:
             numbers = ", ".join(f"{k} {float(v):.3f}" for k, v in result.items())
             took = "the run above" if seconds is None else f"{seconds:.1f} s"
             print(f"seed {seed:>3}: {numbers}  ({took})", flush=True)
-    return {label: np.array([float(r[label]) for _, r, _ in rows]) for label in labels}
+
+    if first is not None:
+        add(first_seed, dict(first), None)
+    with_seed = _takes_seed(run)
+    for seed in seeds:
+        set_seed(seed)
+        start = time.perf_counter()
+        result = run(seed) if with_seed else run()
+        if not isinstance(result, dict) or not result:
+            raise ValueError(f"run() must return a dict {{label: number}}, got {result!r}.")
+        add(seed, result, time.perf_counter() - start)
+    return {label: np.array([float(r[label]) for _, r in rows]) for label in rows[0][1]}
 
 
 def _takes_seed(run) -> bool:
