@@ -46,7 +46,7 @@ lectures: $(STAMP) $(MATHJAX)
 test: $(STAMP) browser-deps sandbox-deps postgres-deps $(MATHJAX)
 	COURSE_FAST=1 COURSE_DATASET=digits $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --durations=15
 
-# tests/test_browser_ui.py drives Debian's chromium (Playwright never downloads a browser).
+# tests/lab/test_browser_ui.py drives Debian's chromium (Playwright never downloads a browser).
 .PHONY: browser-deps
 browser-deps:
 	@if command -v chromium >/dev/null 2>&1; then :; \
@@ -121,13 +121,13 @@ gradebook.db:
 # grading/autograde.py: a gradebook backup, then one sandboxed nbgrader job per submission.
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 autograde: $(STAMP) gradebook.db sandbox-deps
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.autograde --jobs $(JOBS) \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.engine.autograde --jobs $(JOBS) \
 		$(if $(FORCE),--force) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
 		$(if $(STUDENT),--student $(STUDENT)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) \
 		$(if $(DB),--db $(DB))
 
 restore: $(STAMP)
-	$(BIN)/python -m grading.backup restore $(BACKUP) $(if $(DB),--db $(DB))
+	$(BIN)/python -m grading.engine.backup restore $(BACKUP) $(if $(DB),--db $(DB))
 
 feedback: $(STAMP)
 	$(NBGRADER) generate_feedback "*" --force
@@ -135,10 +135,10 @@ feedback: $(STAMP)
 export: $(STAMP)
 	@mkdir -p build
 	$(NBGRADER) export --to build/grades.csv
-	$(NBGRADER) export --exporter=grading.export.CanvasExportPlugin --to build/grades-lms.csv
+	$(NBGRADER) export --exporter=grading.classroom.export.CanvasExportPlugin --to build/grades-lms.csv
 
 student-bundle: $(STAMP)
-	$(BIN)/python -m grading.bundle
+	$(BIN)/python -m grading.classroom.bundle
 
 bench-autograde: $(STAMP)
 	$(BIN)/python benchmarks/autograde.py
@@ -162,23 +162,23 @@ help-classroom:
 	@echo "make hub                             the course's JupyterHub on 127.0.0.1:8000 (root)"
 
 due-dates: $(STAMP) gradebook.db
-	$(BIN)/python -m grading.classroom due-dates
+	$(BIN)/python -m grading.classroom.settings due-dates
 
 roster: $(STAMP) gradebook.db
 	@test -n "$(ROSTER)" || { echo "Usage: make roster ROSTER=students.csv"; exit 2; }
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.classroom roster "$(ROSTER)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.classroom.settings roster "$(ROSTER)"
 
 collect-zip: $(STAMP) gradebook.db
 	@test -n "$(ZIP)" -a -n "$(ASSIGNMENT)" || \
 		{ echo "Usage: make collect-zip ZIP=submissions.zip ASSIGNMENT=a1_unstable_gradients [LMS=canvas|moodle]"; exit 2; }
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.lms "$(ZIP)" \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.classroom.lms "$(ZIP)" \
 		--assignment "$(ASSIGNMENT)" $(if $(LMS),--lms $(LMS))
 
 feedback-zip: $(STAMP)
-	$(BIN)/python -m grading.export feedback-zip
+	$(BIN)/python -m grading.classroom.export feedback-zip
 
 report: $(STAMP) gradebook.db
-	$(BIN)/python -m grading.report --out build/report.html
+	$(BIN)/python -m grading.classroom.report --out build/report.html
 
 # The course's JupyterHub (hub/). Every user's server runs from build/hub-venv, an environment
 # built from a Python all users can run (this machine's .venv may live under root's home), with

@@ -1,4 +1,4 @@
-"""Jupyter server settings for the course, used by `make lab` and tests/test_browser_ui.py.
+"""Jupyter server settings for the course, used by `make lab` and tests/lab/test_browser_ui.py.
 
 Both start JupyterLab from the course root with ``--config=jupyter_server_config.py``, so the
 settings below come on top of a user's own Jupyter configuration instead of replacing it.

@@ -15,18 +15,20 @@ COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 if COURSE_ROOT not in sys.path:
     sys.path.append(COURSE_ROOT)  # makes the course's grading/ package importable
 
-from grading.backup import BackupGradebook  # noqa: E402
-from grading.execution import SandboxedExecute  # noqa: E402
-from grading.feedback import HideHiddenTests  # noqa: E402
-from grading.sanitize import (  # noqa: E402
+from grading.classroom.settings import configure_nbgrader  # noqa: E402
+from grading.coursedir import COURSE_ID  # noqa: E402
+from grading.engine.backup import BackupGradebook  # noqa: E402
+from grading.plugins.execution import SandboxedExecute  # noqa: E402
+from grading.plugins.feedback import HideHiddenTests  # noqa: E402
+from grading.plugins.sanitize import (  # noqa: E402
     DeduplicateCells,
     RepairCellMetadata,
     RestoreDeletedCells,
 )
-from grading.stderr import StderrIsNotFailure  # noqa: E402
+from grading.plugins.stderr import StderrIsNotFailure  # noqa: E402
 
 c.CourseDirectory.root = COURSE_ROOT
-c.CourseDirectory.course_id = "training-deep-nets"
+c.CourseDirectory.course_id = COURSE_ID
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
 
@@ -49,10 +51,11 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# Running a submission (grading/execution.py): every kernel in a bubblewrap sandbox with no
+# Running a submission (grading/plugins/execution.py): every kernel in a bubblewrap sandbox with no
 # network, 4 GiB of memory and 512 processes at most, 30 s per cell for student code and tests
 # (120 s for the instructor's read-only cells), 1 MB of output per cell. A dead kernel costs only
-# the cells it did not run. Warnings on stderr do not cost a test its points (grading/stderr.py).
+# the cells it did not run. Warnings on stderr do not cost a test its points
+# (grading/plugins/stderr.py).
 # Per assignment: c.SandboxedExecute.memory_limit_per_assignment = {"a5_regularization": "6G"}.
 # nbgrader's own `Execute.timeout` still works and, set, applies to every cell.
 c.Autograde.autograde_preprocessors = [
@@ -73,11 +76,10 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-# ---------------------------------------------------------------- classroom (issue 11)
-# Late penalty per started day, capped (nbgrader's late-submission plugin, grading/late.py), with
-# the policy read from classroom.toml; the due dates go into the gradebook with `make due-dates`.
-from grading.classroom import configure_nbgrader  # noqa: E402
-
+# ---------------------------------------------------------------- classroom
+# Late penalty per started day, capped (nbgrader's late-submission plugin,
+# grading/plugins/late.py), with the policy read from classroom.toml; the due dates go into the
+# gradebook with `make due-dates`.
 configure_nbgrader(c, COURSE_ROOT)
 # On the course's JupyterHub (hub/), every user shares one exchange outside this folder.
 if os.environ.get("NBGRADER_EXCHANGE_ROOT"):

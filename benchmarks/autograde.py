@@ -3,7 +3,7 @@
     python benchmarks/autograde.py                  # every assignment in solutions/
     python benchmarks/autograde.py a5_regularization
 
-Everything happens in a throw-away course (``grading.course``): nbgrader generates the
+Everything happens in a throw-away course (``tests.support.course``): nbgrader generates the
 assignments from ``solutions/``, then ``nbgrader autograde <assignment> --student solution``
 runs once per assignment. The seconds are those of that whole command (nbgrader's start-up, the
 kernel, TensorFlow's import and the notebook in the fast profile). Budget: 60 s per assignment on
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grading.course import (  # noqa: E402
+from tests.support.course import (  # noqa: E402
     available_assignments,
     make_course,
     read_scores,

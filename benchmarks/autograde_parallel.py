@@ -3,13 +3,13 @@
     python benchmarks/autograde_parallel.py                         # 40 submissions of a2, 1 vs 2
     python benchmarks/autograde_parallel.py --submissions 60 --assignment a1_unstable_gradients
 
-A throw-away course (``grading.course``) gets ``--submissions`` submissions of one assignment,
-a realistic mix: the solution, the blank release, and the solution with one function broken, in
-turn. The course's grading engine (``python -m grading.autograde``, what ``make autograde``
-runs: sandboxed kernels, one nbgrader job per submission) grades all of them once per worker
-count, with ``--force`` after the first. Reported per worker count: wall seconds, submissions
-per hour, and the speedup over the first; every run must give every student exactly the scores
-of the first (checked, cell by cell, from the gradebook).
+A throw-away course (``tests.support.course``) gets ``--submissions`` submissions of one
+assignment, a realistic mix: the solution, the blank release, and the solution with one function
+broken, in turn. The course's grading engine (``python -m grading.engine.autograde``, what ``make
+autograde`` runs: sandboxed kernels, one nbgrader job per submission) grades all of them once per
+worker count, with ``--force`` after the first. Reported per worker count: wall seconds,
+submissions per hour, and the speedup over the first; every run must give every student exactly the
+scores of the first (checked, cell by cell, from the gradebook).
 
 Then what one submission costs, end to end, measured piece by piece: nbgrader's start-up, the
 sandbox (bubblewrap) start-up, a sandboxed kernel until it answers, TensorFlow's import in it,
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grading.course import (  # noqa: E402
+from tests.support.course import (  # noqa: E402
     make_course,
     nbgrader_env,
     read_scores,
@@ -83,7 +83,7 @@ def seconds_of(command: list[str], repeat: int = 3) -> float:
 
 
 def sandbox_seconds() -> float:
-    from grading.sandbox import SandboxSpec, bwrap_command, python_paths
+    from grading.plugins.sandbox import SandboxSpec, bwrap_command, python_paths
 
     with tempfile.TemporaryDirectory() as run_dir:
         spec = SandboxSpec(
@@ -96,7 +96,7 @@ def sandbox_seconds() -> float:
 
 def kernel_seconds() -> tuple[float, float]:
     """Seconds until a sandboxed kernel answers, then seconds to import TensorFlow in it."""
-    from grading.sandbox import SandboxedKernelManager
+    from grading.plugins.sandbox import SandboxedKernelManager
 
     async def measure():
         km = SandboxedKernelManager(kernel_name="python3")

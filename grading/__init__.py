@@ -1,17 +1,16 @@
-"""Instructor tooling for grading the course's assignments with nbgrader.
+"""The instructor's tooling for grading the course's assignments with nbgrader.
 
-Not part of the students' ``helpers`` package and not shipped in the student bundle (see
-``grading.bundle``). ``nbgrader_config.py`` puts the course root on ``sys.path`` so that nbgrader
-can load the pieces below by name:
+Not part of the students' ``helpers`` package and not in the student bundle. ``nbgrader_config.py``
+puts the course root on ``sys.path``, so nbgrader, formgrader and ``make`` load the same pieces.
+One room per role:
 
-- ``grading.feedback.HideHiddenTests``: a feedback preprocessor that shows which hidden test
-  failed and its message, never the hidden test's code (nbgrader's default feedback does, see
-  upstream issue #917).
-- ``grading.execution.SandboxedExecute`` (with ``grading.sandbox`` and ``grading.cgroups``):
-  every submission's kernel in a bubblewrap sandbox with memory, process, time and output caps.
-- ``grading.sanitize``, ``grading.stderr``, ``grading.backup``: pasted or deleted cells,
-  warnings that do not cost points, gradebook backups before autograding.
-- ``grading.engine`` and ``grading.autograde``: ``make autograde``, parallel or on Dask.
-- ``grading.course``: a throw-away course directory and nbgrader runs, for tests and benchmarks.
-- ``grading.bundle``: a copy of the course for students, without ``solutions/``.
+- ``grading.coursedir``: the course root, course id, assignments and gradebook URL, once.
+- ``grading.plugins``: what nbgrader loads from ``nbgrader_config.py`` while it grades: the
+  sandboxed, capped execution of a submission, repaired cell metadata, warnings that cost no
+  points, feedback without hidden tests, the late penalty.
+- ``grading.engine``: ``make autograde``: one sandboxed nbgrader job per submission, many at a
+  time, locally or on a Dask cluster, with a gradebook backup first.
+- ``grading.classroom``: the term around grading: ``classroom.toml``, the roster, LMS zips in,
+  grades and feedback out, the class report, the student bundle.
+- ``grading.cli``: how the command-line entry points end on bad input.
 """

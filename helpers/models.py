@@ -2,7 +2,7 @@
 
 Parameter counts are part of what the lectures teach: the plain MLP has 266,610 parameters and the
 batch-normalised one 271,346, of which 2,368 (the moving means and variances) are non-trainable.
-``tests/test_models.py`` checks both against Keras' own counts.
+``tests/helpers/test_models.py`` checks both against Keras' own counts.
 """
 
 import keras

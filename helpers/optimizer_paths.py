@@ -3,7 +3,7 @@
 An update rule is easiest to understand on a function of two weights, where every step can be
 drawn: plain gradient descent zig-zags across a narrow valley, momentum overshoots and then
 accelerates along it, adaptive methods rescale each coordinate. Lecture 4 draws these paths and
-lecture 7 reuses them; ``tests/test_optimizer_paths.py`` checks the first steps against the
+lecture 7 reuses them; ``tests/helpers/test_optimizer_paths.py`` checks the first steps against the
 update rules Keras documents.
 
 The paths come from Keras itself (``optimizer.apply_gradients`` on a ``keras.Variable``, with the

@@ -12,7 +12,7 @@ which learning rate the optimizer actually used at each step. Lectures 4 and 7 n
   whatever sets it (a schedule object, a callback, nothing), so a notebook can plot the rates an
   optimizer really used and a test can compare them with the expected values.
 
-``tests/test_schedules.py`` checks both against the weight updates SGD really made.
+``tests/helpers/test_schedules.py`` checks both against the weight updates SGD really made.
 """
 
 import keras

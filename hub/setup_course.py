@@ -9,7 +9,7 @@
 - ``install_course``: the files git tracks in this repository (solutions included) copied into
   the instructor's home and handed to the instructor, as an instructor would ``git clone`` it.
 
-The end-to-end test (``tests/test_hub.py``) uses the same functions for its throw-away users.
+The end-to-end test (``tests/hub/test_hub.py``) uses the same functions for its throw-away users.
 """
 
 import os
@@ -49,9 +49,9 @@ def make_exchange(path: Path) -> Path:
 
 def delegate_grading_cgroups(user: str | None) -> list[Path]:
     """Hand the grading sandbox's parent cgroups to ``user`` (``None``: back to root) with the
-    engine's own ``grading.cgroups.delegate``, so that formgrader's Autograde button, which runs
-    as the instructor, can cap each sandboxed kernel."""
-    from grading.cgroups import delegate
+    engine's own ``grading.plugins.cgroups.delegate``, so that formgrader's Autograde button,
+    which runs as the instructor, can cap each sandboxed kernel."""
+    from grading.plugins.cgroups import delegate
 
     return delegate(user or "root")
 
@@ -114,7 +114,7 @@ def main() -> int:
                 "--",
                 sys.executable,
                 "-m",
-                "grading.classroom",
+                "grading.classroom.settings",
                 "due-dates",
             ],
             cwd=course,

@@ -1,7 +1,7 @@
 """A check on the lectures as nbval executes them (``make test``), beyond "no cell raised":
 every verdict the markdown announces (``<!-- verdict: key -->``) was printed by the code as
 ``Verdict [key]: ...`` (``helpers.verdicts``), so prose and numbers cannot drift apart.
-(TensorFlow's import-time log lines are checked by ``tests/test_lecture_outputs.py``: under
+(TensorFlow's import-time log lines are checked by ``tests/lectures/test_outputs.py``: under
 pytest, ipykernel does not forward the process's own stderr, so nbval never sees them.)
 
 On the offline data the check goes further: no accuracy compared in a verdict (training accuracy

@@ -6,12 +6,12 @@ import re
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests import ROOT
+
 # The student bundle (grading/bundle.py) has no solutions/ and says so with this marker.
 STUDENT_BUNDLE = (ROOT / ".student-bundle").is_file()
 NOTEBOOK_DIRS = ("lectures", "solutions", "assignments")

@@ -1,0 +1,7 @@
+"""``make autograde``: grading a class, not a notebook.
+
+- ``jobs``: one ``nbgrader autograde --student`` job per submission, run side by side locally or on
+  a Dask cluster; the faults a run found, the grading log.
+- ``autograde``: the command line (``python -m grading.engine.autograde``).
+- ``backup``: a gradebook backup before every run, and ``make restore``.
+"""

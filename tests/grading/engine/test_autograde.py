@@ -1,0 +1,25 @@
+"""grading.engine.autograde: the command line's errors and exit codes."""
+
+import subprocess
+import sys
+
+from tests import ROOT
+
+
+def test_autograde_command_line_errors(tmp_path):
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "grading.engine.autograde", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    bad_jobs = run("--jobs", "0")
+    assert bad_jobs.returncode == 2 and "--jobs must be 1 or more, got 0" in bad_jobs.stderr
+    no_course = run("--root", str(tmp_path))
+    assert no_course.returncode == 2 and "no nbgrader_config.py" in no_course.stderr
+    (tmp_path / "nbgrader_config.py").write_text("")
+    nothing = run("--root", str(tmp_path), "--student", "zoe")
+    assert nothing.returncode == 0 and "Nothing to grade for student=zoe" in nothing.stdout
