@@ -2,7 +2,7 @@
 
 nbgrader renders feedback from the autograded notebook, in which every test cell holds the
 instructor's full source, hidden tests included, and IPython's tracebacks quote the failing lines
-(upstream issue #917). ``HideHiddenTests`` runs in ``GenerateFeedback.preprocessors`` (see
+(nbgrader issue #917). ``HideHiddenTests`` runs in ``GenerateFeedback.preprocessors`` (see
 ``nbgrader_config.py``): in every cell with a hidden-test region it replaces the region by one
 comment line and cuts the cell's tracebacks down to the exception's name and message. Visible
 tests keep their source and full tracebacks. The delimiters are nbgrader's own

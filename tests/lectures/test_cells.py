@@ -1,5 +1,5 @@
-"""Readable lectures: short code cells (issue 10: none over 30 lines, median at most 8 over all
-lecture code cells), with prose between the steps. Scaffolding that would make a cell long
+"""Readable lectures: short code cells (none over 30 lines, median at most 8 over all lecture code
+cells), with prose between the steps. Scaffolding that would make a cell long
 belongs in helpers/, tested."""
 
 import json
