@@ -3,6 +3,8 @@ computations; the power calculation against published sample sizes and a simulat
 
 import doctest
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -22,6 +24,7 @@ from helpers.statistics import (
     t_quantile,
     z_quantile,
 )
+from tests import ROOT
 
 
 @pytest.mark.parametrize("level", [0.9, 0.95, 0.99])
@@ -149,6 +152,27 @@ def test_run_resolution_by_hand_and_against_the_interval():
     d = run_resolution(0.9, 360)
     assert binomial_interval(0.9 + 0.55 * d, 0.9 - 0.55 * d, 360).resolved
     assert not binomial_interval(0.9 + 0.45 * d, 0.9 - 0.45 * d, 360).resolved
+
+
+def test_the_power_script_prints_the_helpers_numbers():
+    """benchmarks/power.py, as a lecture engineer runs it after a pilot."""
+    args = ["--gap", "1.7", "--gaps", "0.4", "1.2", "3.5", "--accuracy", "0.9", "--n-eff", "240"]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "power.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = result.stdout.splitlines()
+    sd = pilot_sd([0.4, 1.2, 3.5])
+    three = next(line for line in lines if line.split()[:1] == ["3"]).split()
+    assert float(three[1]) == pytest.approx(paired_power(1.7, sd, 3), abs=0.005)
+    assert float(three[2]) == pytest.approx(seed_resolution(sd, 3), abs=0.005)
+    assert lines[11] == "seeds needed to resolve a gap of 1.7 with probability 0.8: 10"
+    given = next(line for line in lines if line.startswith("given")).split()
+    assert given[1:4] == ["240", "240", f"{100 * run_resolution(0.9, 240):.2f}"]
+    assert given[4] == f"{100 * run_resolution(0.9, 240, power=0.8):.2f}"
 
 
 def test_the_docstring_examples_run():
