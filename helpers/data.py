@@ -58,7 +58,6 @@ DIGITS_VALID_SIZE = 300
 DISTORTED_SOURCES = {"test": 360, "valid": 240}  # the remaining 1,197 sources train
 DISTORTED_COPIES = {"train": 9, "valid": 5, "test": 4}
 DISTORTED_SEED = 2026
-SPLITS = ("train", "valid", "test")
 
 
 @dataclass(frozen=True)
@@ -298,6 +297,9 @@ def _digits_distorted():
     sources_full = np.concatenate([made["valid"][2], made["train"][2]])
     X_test, y_test, sources_test = made["test"]
     return (X_full, y_full), (X_test, y_test.astype(np.int64)), sources_full, sources_test
+
+
+SPLITS = ("train", "valid", "test")  # the splits effective_size (and verdicts.compare) accept
 
 
 def effective_size(data: Dataset, split: str) -> int:
