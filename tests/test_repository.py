@@ -1,5 +1,5 @@
 """Repository-wide rules: lint, notebooks committed without outputs, one lecture template, and
-environment.yml in step with pyproject.toml."""
+environment.yml in step with pyproject.toml (its dependencies and every extra)."""
 
 import json
 import re
@@ -12,8 +12,6 @@ import yaml
 
 from tests import ROOT
 
-# The student bundle (grading/bundle.py) has no solutions/ and says so with this marker.
-STUDENT_BUNDLE = (ROOT / ".student-bundle").is_file()
 NOTEBOOK_DIRS = ("lectures", "solutions", "assignments")
 NOTEBOOKS = sorted(
     p
@@ -79,7 +77,8 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    from_pyproject = set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
+    extras = project["optional-dependencies"]
+    from_pyproject = set(project["dependencies"]).union(*extras.values())
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     from_conda = {r for r in pip_section if not r.startswith("-e")}
@@ -87,16 +86,11 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
         f"only in environment.yml: {sorted(from_conda - from_pyproject)}; "
         f"only in pyproject.toml: {sorted(from_pyproject - from_conda)}"
     )
-    assert {
-        "tensorflow-cpu",
-        "jupyterlab",
-        "nbgrader",
-        "matplotlib",
-        "numpy",
-        "pytest",
-        "nbval",
-        "scikit-learn",
-    } <= {_name(r) for r in from_pyproject}
+    students = {_name(r) for r in project["dependencies"]}
+    assert {"tensorflow-cpu", "jupyterlab", "nbgrader", "matplotlib", "scikit-learn"} <= students
+    # a student's copy installs none of the instructors' or the developers' tools
+    assert not students & {"dask", "psycopg2-binary", "playwright", "ruff", "nbval"}, students
+    assert {"pytest", "nbval", "dask", "playwright"} <= {_name(r) for r in from_pyproject}
 
 
 ASSIGNMENTS = (
@@ -110,6 +104,6 @@ ASSIGNMENTS = (
 
 def test_there_are_eight_lectures_and_five_assignments():
     assert [p.name[:2] for p in LECTURES] == [f"{i:02d}" for i in range(8)], LECTURES
-    for folder in ("assignments",) if STUDENT_BUNDLE else ("solutions", "assignments"):
+    for folder in ("solutions", "assignments"):
         found = sorted(p.parent.name for p in (ROOT / folder).glob("*/*.ipynb"))
         assert found == list(ASSIGNMENTS), f"{folder}/ holds {found}"
