@@ -12,12 +12,15 @@ STAMP  := $(VENV)/.installed-stamp
 ON_VENV_PATH := PATH="$(abspath $(BIN)):$$PATH"
 NBGRADER     := $(ON_VENV_PATH) $(BIN)/nbgrader
 
-# TensorFlow's C++ log lines land in notebook outputs as stderr; keep them out. The oneDNN notice
-# comes through absl before TF_CPP_MIN_LOG_LEVEL applies: only TF_ENABLE_ONEDNN_OPTS=0 removes it.
-export TF_CPP_MIN_LOG_LEVEL := 2
-export TF_ENABLE_ONEDNN_OPTS := 0
+# Everything: what students use, the tests, grading at scale and the developers' tools
+# (pyproject.toml's dependencies and extras; the student bundle installs the first two only).
+EXTRAS := test,grading,dev
+# What the environment needs beyond its packages (tools/setup_environment.py): TensorFlow starts
+# without its log lines in every Python of the venv, kernels without the TCP warning, and
+# `nbgrader validate` prints whole lines.
+ENVIRONMENT_FILES := tools/setup_environment.py $(wildcard tools/environment/*)
 
-.PHONY: help help-instructors help-classroom setup lectures test lab lint format clean mathjax
+.PHONY: help help-instructors help-classroom setup lectures test lab validate lint format clean mathjax
 
 ##@ Everyone
 help: ## this list (help-instructors and help-classroom show one section)
@@ -32,13 +35,14 @@ help help-instructors help-classroom:
 		/^[a-zA-Z0-9_.-]+:.*## / && (only == "" || section == only) { printf "  %-25s %s\n", $$1, $$2 }' \
 		$(firstword $(MAKEFILE_LIST))
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(ENVIRONMENT_FILES)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	$(BIN)/python tools/setup_environment.py
 	@touch $@
 
-setup: $(STAMP) ## create the venv (VENV, default .venv) with pip install -e '.[dev]'
+setup: $(STAMP) ## create the venv (VENV, default .venv): the course with its extras test, grading and dev
 
 # Rendered copies load MathJax (and require.js) from build/web, installed from npm, instead of a
 # CDN: formulas render without a network. tools/render_lectures.py points the pages at them.
@@ -58,6 +62,10 @@ test: $(STAMP) browser-deps sandbox-deps postgres-deps $(MATHJAX) ## the whole t
 # jupyter_server_config.py: the course root, localhost only, allow_root only when run as root.
 lab: $(STAMP) ## JupyterLab on the course
 	$(BIN)/jupyter lab --config=jupyter_server_config.py
+
+# The students' `make check` in their bundle (grading/classroom/student/Makefile).
+validate: $(STAMP) ## validate one assignment as the Validate button does (ASSIGNMENT=a3_optimizers or a3)
+	$(BIN)/python tools/validate_assignment.py "$(ASSIGNMENT)"
 
 lint: $(STAMP) ## ruff check and format check over the repository, notebooks included
 	$(BIN)/ruff check .
@@ -173,10 +181,11 @@ HUB_VENV   := build/hub-venv
 HUB_PROXY  := build/hub-node/node_modules/.bin/configurable-http-proxy
 hub-deps: $(HUB_VENV)/.installed-stamp $(HUB_PROXY) ## JupyterHub (PyPI) and its proxy (npm) into build/
 
-$(HUB_VENV)/.installed-stamp: pyproject.toml
+$(HUB_VENV)/.installed-stamp: pyproject.toml $(ENVIRONMENT_FILES)
 	@test -x $(HUB_VENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_VENV)
 	$(HUB_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(HUB_VENV)/bin/python -m pip install --quiet -e . 'jupyterhub>=5.3,<6' 'pamela>=1.2'
+	$(HUB_VENV)/bin/python tools/setup_environment.py
 	@touch $@
 
 $(HUB_PROXY):

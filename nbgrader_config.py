@@ -27,6 +27,10 @@ from grading.plugins.sanitize import (  # noqa: E402
 )
 from grading.plugins.stderr import StderrIsNotFailure  # noqa: E402
 
+# What students get too (tools/environment/nbgrader_config.py): `nbgrader validate` prints each
+# line of a failing test whole instead of cutting it at 90 columns.
+load_subconfig(os.path.join(COURSE_ROOT, "tools", "environment", "nbgrader_config.py"))  # noqa: F821
+
 c.CourseDirectory.root = COURSE_ROOT
 c.CourseDirectory.course_id = COURSE_ID
 c.CourseDirectory.source_directory = "solutions"

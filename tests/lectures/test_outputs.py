@@ -2,7 +2,8 @@
 
 TensorFlow prints its oneDNN notice through absl at import, before ``TF_CPP_MIN_LOG_LEVEL``
 applies; the kernel forwards it into the first cell's output as a red stderr box. The project
-sets ``TF_ENABLE_ONEDNN_OPTS=0`` (Makefile, conftest.py, benchmarks, tools/render_lectures.py).
+sets ``TF_ENABLE_ONEDNN_OPTS=0`` (in every Python of the course environment, see
+``tools/environment/quiet_tensorflow.pth``; conftest.py, benchmarks, tools/render_lectures.py).
 This test runs a lecture's setup cell in a real kernel with the environment the test suite
 passes on, as JupyterLab and ``make lectures`` start theirs, and reads what the cell printed.
 """
@@ -15,9 +16,9 @@ import pytest
 from nbclient import NotebookClient
 
 from tests import ROOT
+from tests.environment import TF_LOG_MARKERS
 
 LECTURE = ROOT / "lectures" / "00_keras_refresher.ipynb"
-TF_LOG_MARKERS = ("absl::InitializeLog", "oneDNN custom operations", "cpu_feature_guard", "I0000")
 
 
 def _setup_cell_outputs(env_overrides):

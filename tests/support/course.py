@@ -1,12 +1,13 @@
 """A throw-away nbgrader course built from this repository, for the pipeline test and benchmarks.
 
-``make_course(dest)`` copies what nbgrader needs (``nbgrader_config.py``, ``grading/`` and
-``solutions/``) into ``dest``. ``nbgrader_config.py`` makes its own folder the course root, so
-every nbgrader command run there with ``run_nbgrader`` (nbgrader's real command line, in a
-subprocess) writes its gradebook, releases and grades in ``dest`` and leaves the repository
-alone. ``read_scores`` reads the results back from the gradebook with ``nbgrader.api``: exit codes
-alone say little (``nbgrader validate`` exits 0 when tests fail, ``nbgrader autograde`` exits 1
-when a single submission out of many cannot be read).
+``make_course(dest)`` copies what nbgrader needs (``nbgrader_config.py``, ``grading/``,
+``solutions/`` and the settings it loads from ``tools/environment/``) into ``dest``.
+``nbgrader_config.py`` makes its own folder the course root, so every nbgrader command run there
+with ``run_nbgrader`` (nbgrader's real command line, in a subprocess) writes its gradebook,
+releases and grades in ``dest`` and leaves the repository alone. ``read_scores`` reads the results
+back from the gradebook with ``nbgrader.api``: exit codes alone say little (``nbgrader validate``
+exits 0 when tests fail, ``nbgrader autograde`` exits 1 when a single submission out of many
+cannot be read).
 """
 
 import json
@@ -28,7 +29,7 @@ from grading.coursedir import (  # noqa: F401 - re-exported for the tests
     run_nbgrader,
 )
 
-COURSE_FILES = ("nbgrader_config.py", "grading", "solutions")
+COURSE_FILES = ("nbgrader_config.py", "grading", "solutions", "tools/environment")
 
 
 def make_course(dest: Path, root: Path = ROOT) -> Path:
