@@ -3,8 +3,8 @@
 A page that names a `make` target the Makefile no longer has, or links to a file or heading that
 moved, fails here instead of in a reader's shell. The Makefile's side: every target `make help`
 lists exists, and every phony target has its help line. The README stays a front door: at most
-100 lines, linking the four guides (in a student bundle, whose README keeps only the students'
-sections, the students' guide).
+100 lines, linking the four guides. The students' guide speaks of the student bundle, so its
+commands are those of the bundle's own Makefile (``grading/classroom/student/Makefile``).
 """
 
 import functools
@@ -17,11 +17,13 @@ import pytest
 
 from tests import ROOT
 
-STUDENT_BUNDLE = (ROOT / ".student-bundle").is_file()
 README = ROOT / "README.md"
 PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 GUIDES = ("docs/students.md", "docs/instructors.md", "docs/deployment.md", "docs/development.md")
 README_MAX_LINES = 100
+# The folder of the Makefile whose targets a page may name: the students' guide, the bundle's.
+STUDENT_MAKEFILE_DIR = ROOT / "grading" / "classroom" / "student"
+MAKEFILE_DIR = {ROOT / "docs" / "students.md": STUDENT_MAKEFILE_DIR}
 
 FENCED = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
 INLINE_CODE = re.compile(r"`([^`]+)`")
@@ -35,12 +37,12 @@ def _id(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
-def _make(*args: str) -> subprocess.CompletedProcess:
+def _make(*args: str, directory: Path = ROOT) -> subprocess.CompletedProcess:
     # Under `make test` the parent make's flags would leak into the child (directory messages,
     # its jobserver): ask the Makefile as a reader's shell would.
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     return subprocess.run(
-        ["make", "--no-print-directory", "-C", str(ROOT), *args],
+        ["make", "--no-print-directory", "-C", str(directory), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -49,8 +51,8 @@ def _make(*args: str) -> subprocess.CompletedProcess:
 
 
 @functools.cache
-def _help_targets(section: str = "help") -> tuple[str, ...]:
-    done = _make(section)
+def _help_targets(section: str = "help", directory: Path = ROOT) -> tuple[str, ...]:
+    done = _make(section, directory=directory)
     assert done.returncode == 0, done.stderr
     return tuple(HELP_LINE.findall(done.stdout))
 
@@ -122,8 +124,12 @@ def test_help_sections_list_their_own_targets():
 @pytest.mark.parametrize("page", PAGES, ids=_id)
 def test_every_make_command_on_the_page_is_a_target_make_help_lists(page):
     named = _make_targets_named(page)
-    unknown = named - set(_help_targets())
-    assert not unknown, f"{_id(page)} names make targets `make help` does not list: {unknown}"
+    directory = MAKEFILE_DIR.get(page, ROOT)
+    unknown = named - set(_help_targets(directory=directory))
+    assert not unknown, (
+        f"{_id(page)} names make targets `make help` of {_id(directory / 'Makefile')} does not "
+        f"list: {unknown}"
+    )
 
 
 def test_readme_names_the_two_commands():
@@ -139,7 +145,7 @@ def test_readme_is_a_front_door_to_the_guides():
         f"README.md has {n_lines} lines, at most {README_MAX_LINES}"
     )
     linked = {target.split("#")[0] for target in LINK.findall(text)}
-    expected = {"docs/students.md"} if STUDENT_BUNDLE else set(GUIDES)
+    expected = set(GUIDES)
     assert expected <= linked, f"README.md does not link {sorted(expected - linked)}"
 
 

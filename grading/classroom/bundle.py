@@ -1,16 +1,25 @@
-"""A copy of the course for students: everything git tracks except the instructor's material.
+"""A copy of the course for students: what they use, with a Makefile and a README written for them.
 
     python -m grading.classroom.bundle                    # build/student-bundle/ and its .zip
     python -m grading.classroom.bundle --out /tmp/bundle  # another folder, the zip next to it
 
-Left out: ``solutions/`` (solutions and hidden tests), ``grading/``, ``nbgrader_config.py``,
-``classroom.toml`` and ``hub/`` (instructor tooling; nbgrader's Validate works without them), and
-the tests and benchmarks that need ``solutions/`` or formgrader. The README loses its
-Instructors and Contributing sections, and a ``.student-bundle`` marker tells the repository
-test that it checks a student's copy, so the bundle's own ``make test`` passes. Files are copied
-as they are in the working tree, but only the paths git tracks, so local grading data
-(``submitted/``, ``autograded/``, ``gradebook.db``, ...) never leaks. As a last check, no
-notebook in the bundle may contain nbgrader's solution or hidden-test delimiters.
+The bundle holds the paths of ``STUDENT_FILES`` that git tracks (so local grading data such as
+``submitted/`` or ``gradebook.db`` never leaks), copied as they are in the working tree: the
+lectures, the released assignments, ``helpers``, the students' guide, the files that set up
+the course environment and validate an assignment, and the tests that check a student's copy
+works (``tests/helpers``, ``tests/environment``). Everything else stays out: solutions and
+hidden tests, the grading tools, the instructors' and developers' guides, tests and
+benchmarks. Four files are written for students instead of copied:
+
+- ``Makefile`` and ``README.md`` from ``grading/classroom/student/``: ``make setup`` installs
+  only the course's dependencies (no extras), ``make test`` adds pytest and runs the bundle's
+  own tests, and nothing comes from apt or npm;
+- ``nbgrader_config.py``: ``tools/environment/nbgrader_config.py`` (whole lines in
+  ``nbgrader validate``, and no "No nbgrader_config.py file found");
+- ``environment.yml``: the repository's, without the instructors' and developers' packages.
+
+As a last check, no notebook in the bundle may contain nbgrader's solution or hidden-test
+delimiters.
 """
 
 import argparse
@@ -18,37 +27,51 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from grading.coursedir import ROOT
 
-INSTRUCTOR_ONLY = (
-    "solutions/",
-    "grading/",
-    "nbgrader_config.py",
-    "classroom.toml",
-    "hub/",
-    "docs/instructors.md",
-    "docs/deployment.md",
-    "docs/img/hub-formgrader.png",
-    "tests/grading/",  # every grading test needs solutions/ or grading/
-    "tests/assignments/",  # read solutions/ and grade through grading/
-    "tests/support/",  # a throw-away course with solutions/; correct solutions written differently
-    "tests/hub/",
-    "tests/lab/",  # opens formgrader on a course with solutions/
-    "tests/fixtures/grading/",
-    "benchmarks/autograde",
+# Paths (a folder ends with "/") of the student's copy, as git tracks them.
+STUDENT_FILES = (
+    ".gitignore",
+    "pyproject.toml",
+    "conftest.py",
+    "jupyter_server_config.py",
+    "lectures/",
+    "assignments/",
+    "helpers/",
+    "docs/students.md",
+    "docs/img/jupyterlab.png",
+    "tools/environment/",
+    "tools/setup_environment.py",
+    "tools/validate_assignment.py",
+    "tests/__init__.py",
+    "tests/helpers/",
+    "tests/environment/",
+    "benchmarks/power.py",  # tests/helpers/test_statistics.py runs it
 )
-# Written into the bundle: tests that check instructor material (tests/test_repository.py) see
-# it and check the student's copy instead.
-MARKER = ".student-bundle"
-# README sections for instructors and contributors only; the bundle's README leaves them out.
-README_DROP = ("## Instructors", "## Contributing")
+# Inside those folders, but the repository's own: nbval's hook for its runs of the lectures.
+LEFT_OUT = ("lectures/conftest.py",)
+TEMPLATES = Path(__file__).resolve().parent / "student"
+# Extras of pyproject.toml a student installs; the others stay out of the bundle's environment.yml.
+STUDENT_EXTRAS = ("test",)
+ENVIRONMENT_HEADER = """\
+# The course environment with conda instead of `make setup` (the same packages):
+#   conda env create -f environment.yml && conda activate training-deep-nets
+#   python tools/setup_environment.py   # what `make setup` adds: quiet TensorFlow, whole lines
+"""
 DELIMITERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
+def _is_student_file(path: str) -> bool:
+    return path not in LEFT_OUT and any(
+        path == p or (p.endswith("/") and path.startswith(p)) for p in STUDENT_FILES
+    )
+
+
 def student_files(root: Path = ROOT) -> list[str]:
-    """Paths (relative to ``root``) git tracks, minus the instructor-only ones."""
+    """Paths (relative to ``root``) of ``STUDENT_FILES`` that git tracks."""
     try:
         listing = subprocess.run(
             ["git", "ls-files", "-z"], cwd=root, capture_output=True, text=True, check=True
@@ -56,24 +79,19 @@ def student_files(root: Path = ROOT) -> list[str]:
     except (OSError, subprocess.CalledProcessError) as error:
         raise ValueError(f"root must be a git checkout of the course: {root} ({error})") from None
     paths = [p for p in listing.split("\0") if p]
-    return sorted(
-        p
-        for p in paths
-        if not any(p == x or p.startswith(x) for x in INSTRUCTOR_ONLY) and (root / p).is_file()
-    )
+    return sorted(p for p in paths if _is_student_file(p) and (root / p).is_file())
 
 
-def student_readme(text: str) -> str:
-    """The course README for students: without the instructors' and contributors' sections and
-    without the lines that describe files the bundle does not have."""
-    kept, dropping = [], False
-    for line in text.split("\n"):
-        if line.startswith("## "):
-            dropping = line.strip() in README_DROP
-        row = re.match(r"\| `([^`]+)` \|", line)  # a row of the README's table of folders
-        if not dropping and not (row and row.group(1).startswith(INSTRUCTOR_ONLY)):
-            kept.append(line)
-    return "\n".join(kept).rstrip("\n") + "\n"
+def student_environment(root: Path = ROOT) -> str:
+    """The repository's ``environment.yml`` with only the packages a student installs: the
+    dependencies and the ``STUDENT_EXTRAS`` (its own comments replaced by the students')."""
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    others = {r for name, reqs in extras.items() if name not in STUDENT_EXTRAS for r in reqs}
+    lines = (root / "environment.yml").read_text(encoding="utf-8").splitlines()
+    body = [line for line in lines if not line.startswith("#")]
+    kept = [line for line in body if re.sub(r"^\s*- ", "", line).strip() not in others]
+    return ENVIRONMENT_HEADER + "\n".join(kept) + "\n"
 
 
 def build_bundle(out: Path, root: Path = ROOT, make_zip: bool = True) -> Path:
@@ -90,12 +108,10 @@ def build_bundle(out: Path, root: Path = ROOT, make_zip: bool = True) -> Path:
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / rel, target)
-    (out / MARKER).write_text(
-        "A copy of the course for students, made by grading/classroom/bundle.py.\n"
-    )
-    readme = out / "README.md"
-    if readme.is_file():
-        readme.write_text(student_readme(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    shutil.copy2(TEMPLATES / "Makefile", out / "Makefile")
+    shutil.copy2(TEMPLATES / "README.md", out / "README.md")
+    shutil.copy2(root / "tools" / "environment" / "nbgrader_config.py", out / "nbgrader_config.py")
+    (out / "environment.yml").write_text(student_environment(root), encoding="utf-8")
     leaks = [
         str(p.relative_to(out))
         for p in out.rglob("*.ipynb")
@@ -116,7 +132,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out = build_bundle(args.out, make_zip=not args.no_zip)
     n_files = sum(1 for p in out.rglob("*") if p.is_file())
-    print(f"Student bundle: {out} ({n_files} files, without {', '.join(INSTRUCTOR_ONLY)})")
+    print(f"Student bundle: {out} ({n_files} files)")
     if not args.no_zip:
         print(f"Zip: {out}.zip")
     return 0
