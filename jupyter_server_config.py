@@ -7,13 +7,14 @@ from the server's working directory, which is why the server is started from the
 """
 
 import os
+import shutil
 import sys
 
 c = get_config()  # noqa: F821 - provided by traitlets when Jupyter loads this file
 
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 
-# The file browser opens on the course: lectures/, assignments/, solutions/.
+# The file browser opens on the course: lectures/, assignments/ (and solutions/ for instructors).
 c.ServerApp.root_dir = COURSE_ROOT
 # Local only: the server is reachable from this machine, not from the network.
 c.ServerApp.ip = "127.0.0.1"
@@ -25,3 +26,19 @@ c.ServerApp.allow_root = hasattr(os, "geteuid") and os.geteuid() == 0
 _bin = os.path.dirname(sys.executable)
 if _bin not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
+
+# The terminal (File > New > Terminal) runs bash with the user's own ~/.bashrc and then the
+# course's environment activated (tools/environment/lab_terminal.bashrc), so `python`, `jupyter`
+# and `nbgrader validate` are the course's: a ~/.bashrc that activates conda or pyenv would
+# otherwise come first, and when the server does not run in a terminal Jupyter starts a login
+# shell, whose /etc/profile resets PATH.
+os.environ["COURSE_ENV_BIN"] = _bin
+if os.name != "nt" and shutil.which("bash"):
+    c.ServerApp.terminado_settings = {
+        "shell_command": [
+            "bash",
+            "--rcfile",
+            os.path.join(COURSE_ROOT, "tools", "environment", "lab_terminal.bashrc"),
+            "-i",
+        ]
+    }

@@ -8,12 +8,17 @@ through Playwright (no browser download):
 1. a lecture: Run All Cells, the kernel goes idle, no cell shows an error, a plot is rendered; a
    screenshot lands in ``build/jupyterlab.png``;
 2. a released assignment, unanswered: nbgrader's Validate button names the failing cells;
-3. formgrader (Nbgrader menu) lists the five assignments, and the Create Assignment panel is there.
+3. a3 answered with a planted mistake (Adam without bias correction): the Validate dialog shows
+   the failing test's "Likely mistake: ..." whole, on a line of the dialog;
+4. formgrader (Nbgrader menu) lists the five assignments, and the Create Assignment panel is there;
+5. JupyterLab's terminal has the course's ``python`` and ``nbgrader`` first on its PATH (driven
+   through the server's terminal websocket, as the page does: the terminal draws on a canvas).
 
 The copy keeps the working tree clean: running a lecture writes files next to it, and formgrader
 creates ``gradebook.db`` in the course root.
 """
 
+import asyncio
 import json
 import os
 import re
@@ -25,16 +30,20 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from tornado.websocket import websocket_connect
+
+from tests import ROOT
+from tests.support.answers import ADAM_WITHOUT_BIAS_CORRECTION, answered, named_mistake
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-from tests import ROOT
-
 LECTURE = "lectures/00_keras_refresher.ipynb"  # the fastest lecture
 ASSIGNMENT = "a1_unstable_gradients"  # its released notebook gets validated unanswered
+MISTAKEN = "a3_optimizers"  # validated with a planted mistake
 ASSIGNMENTS = [
     "a1_unstable_gradients",
     "a2_batch_normalization",
@@ -82,7 +91,10 @@ def _free_port() -> int:
 
 def _api(base: str, token: str, path: str, method: str = "GET"):
     request = urllib.request.Request(
-        f"{base}{path}", method=method, headers={"Authorization": f"token {token}"}
+        f"{base}{path}",
+        method=method,
+        headers={"Authorization": f"token {token}"},
+        data=b"{}" if method == "POST" else None,
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read()
@@ -305,6 +317,29 @@ def test_validate_names_the_failing_cells_of_an_unanswered_assignment(lab, page)
     dialog.locator(".jp-mod-accept").click()
 
 
+def test_validate_shows_a_planted_mistakes_whole_diagnosis(lab, page):
+    wrong = answered(MISTAKEN, [ADAM_WITHOUT_BIAS_CORRECTION])
+    diagnosis = "Likely mistake: " + named_mistake(wrong, "no bias correction")
+    notebook = lab["course"] / "assignments" / MISTAKEN / f"{MISTAKEN}.ipynb"
+    notebook.write_text(json.dumps(wrong, indent=1))
+
+    _open(page, lab, notebook.relative_to(lab["course"]).as_posix())
+    started = time.monotonic()
+    page.locator(f"{NOTEBOOK} .jp-Toolbar-item", has_text="Validate").click()
+    dialog = page.locator(".jp-Dialog", has_text="Validation Results")
+    dialog.wait_for(timeout=VALIDATE_S * 1000)
+    body = dialog.locator(".jp-Dialog-body")
+    text = body.inner_text()
+    print(f"Validate took {time.monotonic() - started:.1f} s; the lines that name a mistake:")
+    shown = [line for line in text.splitlines() if "Likely mistake" in line]
+    print("\n".join(shown))
+    assert "validation-failed" in (body.get_attribute("class") or ""), text[:3000]
+    assert any(diagnosis in line for line in shown), (
+        f"the dialog shows no line with {diagnosis!r}:\n{text[:3000]}"
+    )
+    dialog.locator(".jp-mod-accept").click()
+
+
 def test_formgrader_lists_the_five_assignments(lab, page):
     _open(page, lab)
     # The instructor's create-assignment panel is in the right sidebar.
@@ -320,3 +355,39 @@ def test_formgrader_lists_the_five_assignments(lab, page):
     formgrader.locator("#main-table").scroll_into_view_if_needed()
     names = formgrader.locator("#main-table td.name").all_inner_texts()
     assert sorted(n.strip() for n in names) == ASSIGNMENTS, names
+
+
+async def _terminal_output(lab, command: str, done_marker: str, timeout: float = UI_S) -> str:
+    """What JupyterLab's terminal prints for ``command``, up to ``done_marker``."""
+    name = _api(lab["base"], lab["token"], "/api/terminals", method="POST")["name"]
+    url = lab["base"].replace("http://", "ws://") + f"/terminals/websocket/{name}"
+    socket = await websocket_connect(f"{url}?token={lab['token']}")
+    try:
+        await socket.write_message(json.dumps(["stdin", command + "\r"]))
+        output, deadline = "", time.monotonic() + timeout
+        while done_marker not in output and time.monotonic() < deadline:
+            message = await asyncio.wait_for(socket.read_message(), timeout)
+            if message is None:
+                break
+            kind, *content = json.loads(message)
+            if kind == "stdout":
+                output += content[0]
+        return output
+    finally:
+        socket.close()
+        _api(lab["base"], lab["token"], f"/api/terminals/{name}", method="DELETE")
+
+
+def test_the_terminal_has_the_course_tools_first_on_its_path(lab):
+    course_bin = os.path.dirname(sys.executable)
+    # The marker is computed, so the echo of the typed command does not end the wait.
+    command = "command -v python nbgrader jupyter; echo END$((6 * 7))"
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        output = thread.submit(asyncio.run, _terminal_output(lab, command, "END42")).result()
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", output)  # without the terminal's escapes
+    found = re.findall(r"^(/\S+/(python|nbgrader|jupyter))$", plain, re.M)
+    print(output[-1500:])
+    assert {tool for _, tool in found} == {"python", "nbgrader", "jupyter"}, output[-3000:]
+    outside = [path for path, _ in found if os.path.dirname(path) != course_bin]
+    assert not outside, f"the terminal's tools are not the course's ({course_bin}): {outside}"
