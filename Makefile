@@ -146,7 +146,7 @@ export: $(STAMP) ## all scores to build/grades.csv, and build/grades-lms.csv in 
 	$(NBGRADER) export --to build/grades.csv
 	$(NBGRADER) export --exporter=grading.classroom.export.CanvasExportPlugin --to build/grades-lms.csv
 
-student-bundle: $(STAMP) ## build/student-bundle/ and its .zip: the course without solutions/
+student-bundle: $(STAMP) ## build/student-bundle/ and its .zip: what students use, with their own Makefile and README
 	$(BIN)/python -m grading.classroom.bundle
 
 ##@ Classroom
