@@ -151,9 +151,11 @@ def plot_accuracy_by_train_size(results: dict, *, ax=None, title=None):
     valid = np.asarray(results["valid_accuracy"])
     if not (len(sizes) == len(train) == len(valid) >= 1):
         raise ValueError("results must hold the same, non-zero number of sizes and accuracies.")
-    if ax is None:
-        import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
 
+    from helpers.plotting import finish
+
+    if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     ax.plot(sizes, train, "o-", label="training accuracy")
     ax.plot(sizes, valid, "s--", label="validation accuracy")
@@ -161,11 +163,7 @@ def plot_accuracy_by_train_size(results: dict, *, ax=None, title=None):
     ax.set_xscale("log", base=2)
     ax.set_xlabel("training-set size (log scale)")
     ax.set_ylabel("accuracy")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    if title:
-        ax.set_title(title)
-    return ax
+    return finish(ax, title)
 
 
 def _check_sizes(sizes, n_train):
