@@ -79,37 +79,12 @@ def compare(
     ``percent=True`` reports accuracies in percentage points. ``n_eval`` (examples the metric
     was measured on) lets a single run be judged against the test set's sampling noise.
     """
-    _check_key(key)
-    if not (isinstance(labels, (tuple, list)) and len(labels) == 2):
-        raise ValueError(f"labels must be a pair of names, got {labels!r}.")
-    a, b = _values("a", a), _values("b", b)
-    if a.size != b.size:
-        raise ValueError(f"a and b need one value per seed each; got {a.size} and {b.size}.")
-    if n_eval is not None and (not isinstance(n_eval, int) or n_eval <= 0):
-        raise ValueError(f"n_eval must be a positive int or None, got {n_eval!r}.")
+    a, b = _check_comparison(key, a, b, labels, n_eval)
     scale, unit = (100.0, " points") if percent else (1.0, "")
     diff = (a - b) * scale
     gap = float(diff.mean())
-    if a.size > 1:
-        noise = t_quantile(a.size - 1) * float(diff.std(ddof=1)) / math.sqrt(a.size)
-        basis = (
-            f"mean ± sd of {a.size} seeds; paired gap {gap:+.2f} ± {noise:.2f}{unit}, "
-            "95 % interval"
-        )
-        tie = "within the seed-to-seed spread"
-    elif n_eval is not None and percent:
-        pa, pb = float(np.clip(a[0], 0, 1)), float(np.clip(b[0], 0, 1))
-        noise = 2 * scale * math.sqrt((pa * (1 - pa) + pb * (1 - pb)) / n_eval)
-        basis = f"one run on {n_eval:,} examples, noise ±{noise:.2f}{unit}"
-        tie = "within the sampling noise of the evaluation set"
-    else:
-        noise = 0.0
-        basis = "one run, no estimate of the noise"
-        tie = ""
-    if a.size > 1:
-        values = f"{a.mean():.3f} ± {a.std(ddof=1):.3f} vs {b.mean():.3f} ± {b.std(ddof=1):.3f}"
-    else:
-        values = f"{a[0]:.3f} vs {b[0]:.3f}"
+    noise, basis, tie = _noise(a, b, diff, n_eval if percent else None, unit)
+    values = _values_text(a, b)
     better_a = gap > 0 if higher_is_better else gap < 0
     if gap == 0 or abs(gap) <= noise:
         text = (
@@ -124,6 +99,46 @@ def compare(
     if show:
         print(verdict)
     return verdict
+
+
+def _check_comparison(key, a, b, labels, n_eval):
+    """``compare``'s arguments checked; ``a`` and ``b`` as arrays of one value per seed."""
+    _check_key(key)
+    if not (isinstance(labels, (tuple, list)) and len(labels) == 2):
+        raise ValueError(f"labels must be a pair of names, got {labels!r}.")
+    a, b = _values("a", a), _values("b", b)
+    if a.size != b.size:
+        raise ValueError(f"a and b need one value per seed each; got {a.size} and {b.size}.")
+    if n_eval is not None and (not isinstance(n_eval, int) or n_eval <= 0):
+        raise ValueError(f"n_eval must be a positive int or None, got {n_eval!r}.")
+    return a, b
+
+
+def _noise(a, b, diff, n_eval, unit):
+    """How large a gap chance alone makes, the sentence saying how it was judged, and the tie's
+    wording: over seeds, over the evaluation set's sampling (percentages on ``n_eval``
+    examples), or not at all."""
+    gap = float(diff.mean())
+    if a.size > 1:
+        noise = t_quantile(a.size - 1) * float(diff.std(ddof=1)) / math.sqrt(a.size)
+        basis = (
+            f"mean ± sd of {a.size} seeds; paired gap {gap:+.2f} ± {noise:.2f}{unit}, "
+            "95 % interval"
+        )
+        return noise, basis, "within the seed-to-seed spread"
+    if n_eval is not None:
+        pa, pb = float(np.clip(a[0], 0, 1)), float(np.clip(b[0], 0, 1))
+        noise = 2 * 100.0 * math.sqrt((pa * (1 - pa) + pb * (1 - pb)) / n_eval)
+        basis = f"one run on {n_eval:,} examples, noise ±{noise:.2f}{unit}"
+        return noise, basis, "within the sampling noise of the evaluation set"
+    return 0.0, "one run, no estimate of the noise", ""
+
+
+def _values_text(a, b) -> str:
+    """Each side's value, or its mean ± standard deviation over the seeds."""
+    if a.size > 1:
+        return f"{a.mean():.3f} ± {a.std(ddof=1):.3f} vs {b.mean():.3f} ± {b.std(ddof=1):.3f}"
+    return f"{a[0]:.3f} vs {b[0]:.3f}"
 
 
 def t_quantile(df: int, level: float = 0.95) -> float:
