@@ -1,12 +1,14 @@
 """Should we gather more data? Accuracy against training-set size, measured.
 
-The practical guidelines (lecture 7) answer "would more data help?" with a curve: train the same
+The practical guidelines answer "would more data help?" with a curve: train the same
 model on growing subsets of the training set, with sizes on a logarithmic scale (each double the
 previous one), and plot training and validation accuracy against the size. If the validation
 accuracy is still climbing at the largest size, more data is likely to help; if training accuracy
 itself is poor, the model (or the optimisation) is the problem, not the amount of data. The
 loop is easy to get subtly wrong (different initial weights per size, scoring the training
-accuracy with dropout on, on the wrong subset), so it lives here, tested.
+accuracy with dropout on, on the wrong subset), so it lives here, tested
+(``tests/helpers/test_data_size.py`` checks every point against a run by hand), though one
+lecture uses it: lecture 7, section 4.
 
 Not to be confused with ``helpers.plotting.plot_learning_curves``, which plots the metrics of one
 training run against the *epoch*.
