@@ -53,7 +53,7 @@ def run_one(path: Path, timeout: int) -> dict:
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if not error:
-        error = "; ".join(problems(nb, dataset=os.environ.get("COURSE_DATASET")))
+        error = "\n".join(problems(nb, dataset=os.environ.get("COURSE_DATASET")))
     stdout = "".join(stream_text(c.get("outputs"), "stdout") for c in nb.cells)
     return {
         "top_acc": max(held_out_accuracies(stdout), default=float("nan")),
@@ -129,7 +129,7 @@ def print_table(rows) -> None:
             f"| {top:7.3f} | {status} |"
         )
         if result["error"]:
-            print(f"    {result['error']}")
+            print("    " + result["error"].replace("\n", "\n    "))
     total = sum(r["seconds"] for _, r, _ in rows)
     failed = sum(status != "ok" for _, _, status in rows)
     summary = f"{failed} failed" if failed else ""

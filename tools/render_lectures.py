@@ -107,7 +107,7 @@ def render(notebooks, output_dir: Path, execute_cells: bool = True, timeout: int
             f"{time.perf_counter() - start:.0f} s, {'PROBLEMS' if problems else 'ok'}", flush=True
         )
         for problem in problems:
-            print("    " + problem.replace("\n", "\n    "))
+            print("    - " + problem.replace("\n", "\n      "))
     return failures
 
 
