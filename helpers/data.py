@@ -18,7 +18,9 @@ use and why. Instructors can point ``COURSE_DATA_DIR`` at a folder holding the f
 Fashion-MNIST ``.gz`` files to skip the download.
 """
 
+import contextlib
 import gzip
+import io
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -171,7 +173,7 @@ def _load(name, data_dir):
             return name, reason, *_fashion_mnist(data_dir)
         except Exception as error:  # Keras raises a bare Exception on "URL fetch failure"
             name = OFFLINE_FALLBACK
-            reason = f"Fashion-MNIST could not be loaded ({_first_line(error)})"
+            reason = _why_not_loaded(error)
     if name == "digits_distorted":
         return name, reason, *_digits_distorted()[:2]
     if name == "digits":
@@ -193,9 +195,15 @@ def _check_valid_size(name, valid_size, n_full) -> int:
     return valid_size
 
 
-def _first_line(error: Exception) -> str:
+def _why_not_loaded(error: Exception) -> str:
+    """Why Fashion-MNIST was not loaded, in words a reader of the page needs: Keras' download
+    failure ("URL fetch failure on https://...: [Errno -2] ...") means no network; any other
+    error (a pre-downloaded folder lacking a file) is named by its first line."""
     text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}".strip()
+    first = text[0] if text else ""
+    if "URL fetch failure" in first:
+        return "Fashion-MNIST could not be downloaded (no network)"
+    return f"Fashion-MNIST could not be loaded ({type(error).__name__}: {first})".strip()
 
 
 def _scale(images: np.ndarray) -> np.ndarray:
@@ -210,7 +218,10 @@ def _fashion_mnist(data_dir):
     else:
         import keras
 
-        (X_train, y_train), (X_test, y_test) = keras.datasets.fashion_mnist.load_data()
+        # Keras prints "Downloading data from https://..." before it tries; offline, that line
+        # and the failure would stand on the lecture's page next to the one-line notice.
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            (X_train, y_train), (X_test, y_test) = keras.datasets.fashion_mnist.load_data()
     return (_scale(X_train), y_train.astype(np.int64)), (_scale(X_test), y_test.astype(np.int64))
 
 

@@ -11,7 +11,12 @@ it and nothing else, so they cannot drift apart: the nbval hook of ``make test``
 - a verdict the markdown announces (``<!-- verdict: key -->``) was never printed by the code
   (``Verdict [key]: ...``, :mod:`helpers.verdicts`), so prose and numbers drifted apart;
 - on the offline data set, a verdict compares held-out accuracies above :data:`CEILING`: a
-  data set on which the models score 99 % leaves the effects a lecture demonstrates no room.
+  data set on which the models score 99 % leaves the effects a lecture demonstrates no room;
+- an output shows a download attempt or an exception's text (``Downloading data from ...``,
+  ``URL fetch failure ... [Errno -2]``, a traceback): the data source is decided quietly, with
+  the one-line notice of :func:`helpers.data.load_dataset` only;
+- a cell prints more than :data:`MAX_EPOCH_LINES` lines of Keras' epoch log (``verbose=2``):
+  :func:`helpers.training.epoch_summary` reports a fit in one line.
 """
 
 import re
@@ -24,6 +29,9 @@ CEILING_DATASET = OFFLINE_FALLBACK  # the data the lectures run on offline, and 
 MARKER = re.compile(r"<!--\s*verdict:\s*([a-z0-9-]+)\s*-->")
 FIRST_RUN_NOTICES = ("Matplotlib is building the font cache",)
 STDERR_SHOWN = 2000  # characters of a cell's stderr quoted in the problem
+NOISE = ("Downloading data from", "URL fetch failure", "[Errno", "Traceback (most recent call")
+EPOCH_LINE = re.compile(r"^(Epoch \d+/\d+|\d+/\d+ - \d+m?s .*- loss)", re.M)
+MAX_EPOCH_LINES = 4
 
 
 def problems(notebook, *, dataset: str | None) -> list[str]:
@@ -39,13 +47,7 @@ def problems(notebook, *, dataset: str | None) -> list[str]:
     stdout = "".join(stream_text(c.get("outputs"), "stdout") for c in cells)
     found = []
     for index, cell in enumerate(cells):
-        stderr = stray_stderr(stream_text(cell.get("outputs"), "stderr"))
-        if stderr:
-            first_line = _source(cell).strip().split("\n")[0][:40]
-            found.append(
-                f"cell {index} (`{first_line}`) wrote to stderr (a red box on the page):\n"
-                f"{stderr[:STDERR_SHOWN]}"
-            )
+        found += _cell_problems(index, cell)
     missing = missing_verdicts(markdown, stdout)
     if missing:
         found.append(
@@ -59,6 +61,43 @@ def problems(notebook, *, dataset: str | None) -> list[str]:
             "the comparison needs a harder task or less data"
         )
     return found
+
+
+def _cell_problems(index: int, cell) -> list[str]:
+    """What is wrong with one cell's outputs: stderr, download or exception text, epoch logs."""
+    name = f"cell {index} (`{_source(cell).strip().split(chr(10))[0][:40]}`)"
+    outputs = cell.get("outputs")
+    found = []
+    stderr = stray_stderr(stream_text(outputs, "stderr"))
+    if stderr:
+        found.append(f"{name} wrote to stderr (a red box on the page):\n{stderr[:STDERR_SHOWN]}")
+    text = output_text(outputs)
+    noise = [phrase for phrase in NOISE if phrase in text]
+    if noise:
+        found.append(f"{name} shows download or exception text on the page: {noise}")
+    epoch_lines = len(EPOCH_LINE.findall(stream_text(outputs, "stdout")))
+    if epoch_lines > MAX_EPOCH_LINES:
+        found.append(
+            f"{name} prints {epoch_lines} lines of epoch log (at most {MAX_EPOCH_LINES}): fit "
+            "with verbose=0 and helpers.training.epoch_summary()"
+        )
+    return found
+
+
+def output_text(outputs) -> str:
+    """Everything a reader sees as text in one cell's outputs: streams, plain-text displays and
+    error messages with their tracebacks."""
+    parts = []
+    for out in outputs or []:
+        parts.append(out.get("text", ""))
+        parts.append(_joined(out.get("data", {}).get("text/plain", "")))
+        if out.get("output_type") == "error":
+            parts += [out.get("ename", ""), out.get("evalue", ""), *out.get("traceback", [])]
+    return "\n".join(_joined(p) for p in parts if p)
+
+
+def _joined(text) -> str:
+    return "".join(text) if isinstance(text, list) else text
 
 
 def expected_keys(markdown) -> list[str]:

@@ -88,3 +88,56 @@ def accuracy(model, X, y) -> float:
         )
     predicted = (proba[:, 0] > 0.5) if proba.shape[1] == 1 else proba.argmax(axis=1)
     return float(np.mean(predicted == np.asarray(y)))
+
+
+def epoch_summary(every: int | None = None, metrics=("loss", "val_accuracy")):
+    """A Keras callback that reports a ``fit`` in one line instead of ``verbose=2``'s line per
+    epoch, which buries a lecture's page under dozens of log lines.
+
+    At the end of training it prints, for each of ``metrics`` the run logged, its first and last
+    value, and for accuracies the best one and its epoch::
+
+        20 epochs in 14.2 s: loss 1.812 -> 0.311; val_accuracy 0.552 -> 0.901 (best 0.905,
+        epoch 17)
+
+    ``every=N`` also prints the epoch's values every N epochs while a long run goes on (progress
+    a student can watch). Metrics the run did not log are left out.
+    """
+    import time
+
+    import keras
+
+    if every is not None and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
+        raise ValueError(f"every must be None or a positive int, got {every!r}.")
+
+    class EpochSummary(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.start, self.seen = time.perf_counter(), []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append(dict(logs or {}))
+            if every and (epoch + 1) % every == 0 and epoch + 1 < self.params.get("epochs", 0):
+                now = self.seen[-1]
+                values = ", ".join(f"{m} {now[m]:.3f}" for m in metrics if m in now)
+                print(f"epoch {epoch + 1}: {values}")
+
+        def on_train_end(self, logs=None):
+            seconds = time.perf_counter() - self.start
+            parts = [
+                _metric_course(m, self.seen) for m in metrics if self.seen and m in self.seen[0]
+            ]
+            epochs = len(self.seen)
+            head = f"{epochs} epoch{'s' if epochs != 1 else ''} in {seconds:.1f} s"
+            print(head + (": " + "; ".join(parts) if parts else ""))
+
+    return EpochSummary()
+
+
+def _metric_course(name: str, seen: list[dict]) -> str:
+    """``name first -> last``, with the best epoch for an accuracy."""
+    values = [float(logs[name]) for logs in seen]
+    text = f"{name} {values[0]:.3f} -> {values[-1]:.3f}"
+    if "accuracy" in name and len(values) > 1:
+        best = int(np.argmax(values))
+        text += f" (best {values[best]:.3f}, epoch {best + 1})"
+    return text

@@ -89,3 +89,29 @@ def test_the_pieces_of_the_check():
         {"output_type": "stream", "name": "stdout", "text": "c"},
     ]
     assert stream_text(outputs, "stdout") == "ac" and stream_text(None, "stderr") == ""
+
+
+def test_download_and_exception_text_on_the_page_is_a_problem():
+    keras_offline = (
+        "Downloading data from https://storage.googleapis.com/tensorflow/tf-keras-datasets/x.gz\n"
+    )
+    nb = _executed("", [("stdout", keras_offline)])
+    error = nbformat.v4.new_output("error", ename="Exception", evalue="URL fetch failure on x")
+    error.traceback = ["[Errno -2] Name or service not known"]
+    nb.cells[1].outputs.append(error)
+    (found,) = problems(nb, dataset=None)
+    assert found.startswith("cell 1 (`...`) shows download or exception text on the page")
+    assert "'Downloading data from'" in found and "'URL fetch failure'" in found
+    assert "'[Errno'" in found
+    notice = _executed("", [("stdout", "Dataset: digits (no network).\n")])
+    assert problems(notice, dataset=None) == []
+
+
+def test_an_epoch_log_longer_than_a_few_lines_is_a_problem():
+    log = "".join(
+        f"Epoch {e}/6\n38/38 - 1s - 13ms/step - accuracy: 0.8 - loss: 0.5\n" for e in range(1, 7)
+    )
+    (found,) = problems(_executed("", [("stdout", log)]), dataset=None)
+    assert "prints 12 lines of epoch log (at most 4)" in found and "epoch_summary" in found
+    short = "Epoch 1/2\n38/38 - 1s - 13ms/step - loss: 0.5\nEpoch 2/2\n"
+    assert problems(_executed("", [("stdout", short)]), dataset=None) == []

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from helpers.seeding import set_seed
-from helpers.training import accuracy, compile_classifier, fit_classifier
+from helpers.training import accuracy, compile_classifier, epoch_summary, fit_classifier
 
 
 def _blobs(n=96, seed=0):
@@ -125,3 +125,32 @@ def test_accuracy_bad_input():
         accuracy(flat_out, X, y)
     with pytest.raises(ValueError, match="model must be a Keras model"):
         compile_classifier(object(), "sgd")
+
+
+def test_epoch_summary_reports_the_fit_in_one_line(capsys):
+    set_seed(0)
+    X, y = np.random.default_rng(0).normal(size=(64, 4)), np.arange(64) % 2
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2, "softmax")])
+    history = fit_classifier(
+        model, "sgd", X, y, epochs=4, validation_data=(X, y), callbacks=[epoch_summary()]
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1
+    loss, acc = history["loss"], history["val_accuracy"]
+    best = int(np.argmax(acc))
+    assert lines[0].startswith("4 epochs in ")
+    assert f"loss {loss[0]:.3f} -> {loss[-1]:.3f}" in lines[0]
+    course = f"val_accuracy {acc[0]:.3f} -> {acc[-1]:.3f} (best {acc[best]:.3f}, epoch {best + 1})"
+    assert course in lines[0]
+
+
+def test_epoch_summary_every_n_epochs_and_bad_input(capsys):
+    set_seed(0)
+    X, y = np.random.default_rng(1).normal(size=(32, 3)), np.arange(32) % 2
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2, "softmax")])
+    fit_classifier(model, "sgd", X, y, epochs=5, callbacks=[epoch_summary(every=2)])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines[:2]] == ["epoch 2", "epoch 4"]
+    assert len(lines) == 3 and lines[2].startswith("5 epochs in ") and "val_" not in lines[2]
+    with pytest.raises(ValueError, match="every must be None or a positive int"):
+        epoch_summary(every=0)
