@@ -49,7 +49,11 @@ DELEGATED_FILES = ("cgroup.procs", "cgroup.subtree_control", "cgroup.threads")  
 
 
 class CgroupError(RuntimeError):
-    """No cgroup could be made for a kernel; the message says how to fix it."""
+    """No cgroup could be made for a kernel; the message says how to fix it, ``cause`` why."""
+
+    def __init__(self, message: str, cause: str = ""):
+        super().__init__(message)
+        self.cause = cause or message
 
 
 def _unified() -> bool:
@@ -220,8 +224,11 @@ class KernelCgroup:
                 f"({error}). Grade as root, or in a cgroup subtree delegated to you, or run "
                 "`sudo python -m grading.plugins.cgroups delegate $USER` once, or set "
                 "c.SandboxedKernelManager.caps = 'fallback' in nbgrader_config.py (no cgroup: "
-                "a per-kernel process limit and a memory watchdog)."
+                "a per-kernel process limit and a memory watchdog).",
+                cause=str(error),
             ) from None
+
+    sandbox_uid = None  # the sandbox's usual user: the group counts processes, whoever runs them
 
     @property
     def mechanism(self) -> str:
@@ -256,6 +263,12 @@ class KernelCgroup:
             f'echo $$ > "{d}/cgroup.procs"' for d in sorted({str(d) for d in self.dirs.values()})
         )
         return ["/bin/sh", "-c", f'{targets} && exec "$@"', "enter-cgroup"]
+
+    def kernel_prefix(self) -> list[str]:
+        return []
+
+    def started(self, bwrap_pid: int) -> None:
+        """Nothing to watch: the group holds the kernel from its first instruction."""
 
     def _read(self, controller: str, filename: str) -> str:
         try:
