@@ -130,17 +130,17 @@ class FallbackCaps:
 
     def close(self, timeout: float = 10.0, grace: float = 2.0) -> int:
         """Stop watching, kill every process still in the sandbox after ``grace`` seconds (a
-        kernel asked to shut down is still exiting); return how many were killed."""
+        kernel asked to shut down is still exiting); return how many were left to kill."""
         if self.watchdog is None:
             return 0
         self.watchdog.stop()
         settle = time.monotonic() + grace
         while self.pids() and time.monotonic() < settle:
             time.sleep(0.05)
-        killed = 0
+        left = self.pids()
         deadline = time.monotonic() + timeout
         while self.pids() and time.monotonic() < deadline:
-            killed += self.watchdog.tree.kill()
+            self.watchdog.tree.kill()
             time.sleep(0.05)
         self.watchdog.tree.release()
-        return killed
+        return len(left)
