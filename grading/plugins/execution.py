@@ -122,11 +122,15 @@ class SandboxedExecute(Execute):
         return reply
 
     def _kernel_stuck(self) -> bool:
-        """After a timeout: does the kernel still not answer (student code ignoring SIGINT)?"""
+        """After a timeout: does the kernel still not answer (student code ignoring SIGINT, or
+        a kernel that died meanwhile, e.g. at the memory cap)?"""
         # A no-op run, not kernel_info: ipykernel answers kernel_info from another thread even
         # while the student's loop holds the main one.
         probe = self.kc.execute("pass", silent=True, store_history=False)
-        return self.wait_for_reply(probe) is None
+        try:
+            return self.wait_for_reply(probe) is None
+        except DeadKernelError:
+            return True
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
@@ -175,6 +179,11 @@ class SandboxedExecute(Execute):
                     cell.outputs.append(error_output(TIMED_OUT, evalue))
                     timed_out = True
                 if timed_out and self._kernel_stuck():
+                    if not self._kernel_alive():  # it died after the time limit: say why
+                        reason = self._death_reason()
+                        cell.outputs.append(error_output(KERNEL_DIED, f"{reason}, in this cell."))
+                        died = f"not run: the kernel died in an earlier cell ({reason})."
+                        continue
                     run_sync(self.km.shutdown_kernel)(now=True)
                     reason = "the kernel did not stop after the time limit and was ended"
                     self.log.warning("Cell %d: %s", index, reason)
