@@ -231,6 +231,7 @@ class MemoryWatchdog(threading.Thread):
         self.peak_bytes = 0
         self.peak_tasks = 0
         self.checks = 0
+        self.cpu_seconds = 0.0  # what the checks cost this thread: the fallback's overhead
         self._halt = threading.Event()
         self._precise = None  # (time, resident sum then, proportional sum then)
 
@@ -264,7 +265,9 @@ class MemoryWatchdog(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.is_set():
+            started = time.thread_time()
             used = self.measure()
+            self.cpu_seconds += time.thread_time() - started
             self.checks += 1
             self.peak_bytes = max(self.peak_bytes, used)
             if used >= self.limit_bytes:
