@@ -5,14 +5,15 @@
 
 Two measurements:
 
-1. **End to end.** A throw-away course (``tests.support.course``) gets ``--submissions`` copies of
-   the solution. The course's grading engine (``python -m grading.engine.autograde``, one job at
-   a time) grades all of them with the cgroup forced (``COURSE_CAPS=cgroup``), then with the
-   fallback forced (``COURSE_CAPS=fallback``), ``--rounds`` times, alternating, so that a change
-   in the machine's load hits both alike. Per mechanism: the seconds of every job (from the
-   grading log), their mean and median, and the difference of the means with the spread of the
-   per-round differences. Every run must give every student the same score, and the log must
-   name the mechanism asked for.
+1. **End to end.** A throw-away course gets ``--submissions`` submissions, the mix of
+   ``benchmarks/autograde_parallel.py`` (the solution, the blank release, a broken function).
+   The course's grading engine (``python -m grading.engine.autograde``, one job at a time)
+   grades all of them with the cgroup forced (``COURSE_CAPS=cgroup``), then with the fallback
+   forced (``COURSE_CAPS=fallback``), ``--rounds`` times, alternating, so that a change in the
+   machine's load hits both alike. Per mechanism: the seconds of every job (from the grading
+   log), their mean and median, and the difference of the means with the per-round
+   differences. Every run must give every student the same score, and the log must name the
+   mechanism asked for.
 2. **The watchdog alone.** A sandboxed Python holding ``--hold-mib`` of memory in 40 threads, as
    a kernel with TensorFlow loaded does, watched for ``--watch-seconds``: checks per second, the
    watchdog thread's CPU time per check and per minute of grading, and the time ``close`` takes.
@@ -36,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.autograde_parallel import build_course  # noqa: E402
 from grading.plugins.fallback import FallbackCaps  # noqa: E402
 from grading.plugins.sandbox import (  # noqa: E402
     HOME,
@@ -44,24 +46,13 @@ from grading.plugins.sandbox import (  # noqa: E402
     kernel_env,
     python_paths,
 )
-from tests.support.course import make_course, read_scores, run_engine, run_nbgrader, submit  # noqa: E402
+from tests.support.course import read_scores, run_engine  # noqa: E402
 
 MECHANISMS = ("cgroup", "fallback")
 
 
 def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def build_course(folder: Path, assignment: str, count: int) -> Path:
-    root = make_course(folder)
-    done = run_nbgrader(root, "generate_assignment", assignment)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-2000:])
-    solution = root / "solutions" / assignment / f"{assignment}.ipynb"
-    for number in range(count):
-        submit(root, f"student-{number:03d}", assignment, solution)
-    return root
 
 
 def grade(root: Path, mechanism: str, force: bool) -> tuple[list[float], dict]:

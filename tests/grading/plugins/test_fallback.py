@@ -44,6 +44,13 @@ class Sandbox:
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         caps.started(self.process.pid, **watchdog_options)
 
+    def run(self, timeout=60) -> tuple[int, str]:
+        """Wait for the end, then close: its exit status and what it printed."""
+        try:
+            return self.wait(timeout)
+        finally:
+            self.close()
+
     def wait(self, timeout=60) -> tuple[int, str]:
         out, _ = self.process.communicate(timeout=timeout)
         return self.process.returncode, out
@@ -75,10 +82,7 @@ GROW = """
 @needs_bwrap
 def test_the_watchdog_ends_the_sandbox_at_the_cap():
     sandbox = Sandbox(fallback(256 * MiB), GROW)
-    try:
-        code, out = sandbox.wait()
-    finally:
-        sandbox.close()
+    code, out = sandbox.run()
     held = [int(line.split()[1]) for line in out.splitlines() if line.startswith("held")]
     assert "SURVIVED" not in out and code != 0
     assert sandbox.caps.oom_killed()
@@ -89,10 +93,7 @@ def test_the_watchdog_ends_the_sandbox_at_the_cap():
 @needs_bwrap
 def test_a_sandbox_under_the_cap_runs_to_the_end():
     sandbox = Sandbox(fallback(2048 * MiB), GROW)
-    try:
-        code, out = sandbox.wait()
-    finally:
-        sandbox.close()
+    code, out = sandbox.run()
     assert code == 0 and "SURVIVED" in out
     assert not sandbox.caps.oom_killed()
     assert 1280 * MiB <= sandbox.caps.watchdog.peak_bytes < 2048 * MiB
@@ -119,10 +120,7 @@ def test_detached_and_daemonised_processes_are_counted_together():
         hold_forever("parent")
     """
     sandbox = Sandbox(fallback(256 * MiB), code)
-    try:
-        status, out = sandbox.wait()
-    finally:
-        sandbox.close()
+    status, out = sandbox.run()
     assert out.count("holding") >= 2 and status != 0, out
     assert sandbox.caps.oom_killed()
     assert sandbox.caps.pids() == []
@@ -137,10 +135,7 @@ def test_a_nested_pid_namespace_is_still_the_sandbox():
         print("exit", done.returncode)
     """
     sandbox = Sandbox(fallback(256 * MiB), code)
-    try:
-        status, out = sandbox.wait()
-    finally:
-        sandbox.close()
+    status, out = sandbox.run()
     if "unshare failed" in out or "exit 1" in out:
         pytest.skip("unprivileged user namespaces are not allowed inside the sandbox here")
     assert sandbox.caps.oom_killed(), out
@@ -159,10 +154,7 @@ def test_files_in_the_sandboxes_memory_count():
         print("SURVIVED")
     """
     sandbox = Sandbox(fallback(256 * MiB), code)
-    try:
-        status, out = sandbox.wait()
-    finally:
-        sandbox.close()
+    status, out = sandbox.run()
     assert "SURVIVED" not in out and sandbox.caps.oom_killed()
 
 
@@ -180,10 +172,7 @@ def test_pages_shared_by_forks_count_once():
         print("SURVIVED", flush=True)
     """
     sandbox = Sandbox(fallback(512 * MiB), code)
-    try:
-        status, out = sandbox.wait()
-    finally:
-        sandbox.close()
+    status, out = sandbox.run()
     assert "SURVIVED" in out and not sandbox.caps.oom_killed()
     assert 200 * MiB <= sandbox.caps.watchdog.peak_bytes < 512 * MiB
 
@@ -218,11 +207,9 @@ def test_the_process_limit_is_the_kernels_own_uid():
     ]
     caps = fallback(processes=20)
     assert caps.sandbox_uid == DEDICATED_UID_BASE + os.getpid()
-    sandbox = Sandbox(caps, FORKS + "\nimport os; print('uid', os.getuid())")
     try:
-        status, out = sandbox.wait()
+        status, out = Sandbox(caps, FORKS + "\nimport os; print('uid', os.getuid())").run()
     finally:
-        sandbox.close()
         for other in others:
             other.kill()
             other.wait()
