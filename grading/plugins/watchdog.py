@@ -77,7 +77,8 @@ class SandboxTree:
         self._held = None  # an open handle on the namespace: its inode is not reused meanwhile
         self._released = False
         self._own = _ns_of("self")
-        self._nested = {}  # namespace -> whether it is the sandbox's or nested in it
+        self._nested = {}  # namespace -> (whether it is the sandbox's or below, a handle on it)
+        self._lock = threading.RLock()  # the watchdog's thread and the grader's both ask
 
     def _find_init(self) -> bool:
         for pid in _host_pids():
@@ -98,21 +99,34 @@ class SandboxTree:
 
     def release(self) -> None:
         """Let the namespace go (after the last kill): from then on its inode may be reused."""
+        with self._lock:
+            self._release()
+
+    def _release(self) -> None:
         self._released = True
         if self._held is not None:
             os.close(self._held)
             self._held = None
+        for _, handle in self._nested.values():
+            os.close(handle)
+        self._nested.clear()
 
     def _inside(self, namespace: tuple[int, int], pid: int) -> bool:
-        """Whether ``namespace`` is the sandbox's or below it, walking up its parents once."""
+        """Whether ``namespace`` is the sandbox's or below it, walking up its parents once. The
+        verdict is kept with a handle on the namespace, so that its inode cannot be reused by
+        another namespace while the verdict stands."""
         known = self._nested.get(namespace)
         if known is not None:
-            return known
-        inside = False
+            return known[0]
         try:
-            current = os.open(f"/proc/{pid}/ns/pid", os.O_RDONLY)
+            start = os.open(f"/proc/{pid}/ns/pid", os.O_RDONLY)
         except OSError:
             return False
+        found = os.fstat(start)
+        if (found.st_dev, found.st_ino) != namespace:  # the pid was reused meanwhile
+            os.close(start)
+            return False
+        inside, current = False, os.dup(start)
         try:
             for _ in range(32):  # the kernel nests pid namespaces 32 deep at most
                 found = os.fstat(current)
@@ -126,11 +140,15 @@ class SandboxTree:
             pass  # EPERM: the walk left the namespaces this process may see, so not inside
         finally:
             os.close(current)
-        self._nested[namespace] = inside
+        self._nested[namespace] = (inside, start)
         return inside
 
     def members(self) -> list[int]:
         """Every process in the sandbox now (empty before bwrap has made it, and after)."""
+        with self._lock:
+            return self._members()
+
+    def _members(self) -> list[int]:
         if self._released or (self.namespace is None and not self._find_init()):
             return []
         found = []
@@ -155,6 +173,10 @@ class SandboxTree:
 
     def kill(self) -> int:
         """``SIGKILL`` to every process of the sandbox, its init first; how many were sent."""
+        with self._lock:
+            return self._kill()
+
+    def _kill(self) -> int:
         pids = self.living_members()
         if self.init_pid in pids:
             pids.remove(self.init_pid)
@@ -195,8 +217,20 @@ def proportional(pid: int) -> int:
     return 0
 
 
+def _same_file(one: str, other: str) -> bool:
+    try:
+        a, b = os.stat(one), os.stat(other)
+    except OSError:
+        return True
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
 def tmpfs_used(init_pid: int, mounts: Iterable[str]) -> int:
-    """Bytes held by the sandbox's in-memory file systems, seen through its init's root."""
+    """Bytes held by the sandbox's in-memory file systems, seen through its init's root; 0
+    while bubblewrap is still setting up (its root is still the host's, whose ``/tmp`` is not
+    the sandbox's)."""
+    if _same_file(f"/proc/{init_pid}/root", "/"):
+        return 0
     used = 0
     for mount in mounts:
         try:
