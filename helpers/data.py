@@ -4,9 +4,11 @@ Fashion-MNIST comes from Keras' own loader and cache (``~/.keras/datasets``). Wh
 download (no internet, as on CI), the course falls back to ``digits_distorted``: scikit-learn's
 1,797 real handwritten digits (they ship inside the package), resized to 28x28 and split into
 train, validation and test *by source image* before each copy is shifted, rotated, rescaled,
-elastically distorted and made noisy. No test image derives from a training image, the test set
-has 1,440 images, and the task is hard enough for effects to show (the chapter's MLP reaches
-about 0.89 after 10 epochs of SGD, against 0.87 on Fashion-MNIST).
+elastically distorted and made noisy. No test image derives from a training image, and the task
+is hard enough for effects to show (the chapter's MLP reaches about 0.89 after 10 epochs of SGD,
+against 0.87 on Fashion-MNIST). Its 1,200 validation and 1,440 test images are 5 and 4 copies of
+240 and 360 source digits: an accuracy on them is about as noisy as one on 240 and 360 images,
+which :meth:`Dataset.effective_size` says and :func:`helpers.verdicts.compare` uses.
 
 Two more names stay for the assignments and the benchmarks: ``digits`` is the plain resized
 digits (1,200 / 300 / 297; the grading tests use it), and ``digits_tiled`` repeats them to
@@ -77,6 +79,18 @@ class Dataset:
             f"Dataset({self.name!r}, train={len(self.X_train):,}, "
             f"valid={len(self.X_valid):,}, test={len(self.X_test):,})"
         )
+
+    def effective_size(self, split: str) -> int:
+        """How many independent examples an accuracy measured on ``split`` rests on.
+
+        Copies of one source image tend to be right or wrong together, so its copies count
+        once: ``digits_distorted``'s validation and test sets (1,200 and 1,440 images) are 5 and
+        4 distorted copies of 240 and 360 source digits, so a single run's accuracy on them is
+        about as noisy as one on 240 and 360 images, and :func:`helpers.verdicts.compare` judges
+        it so. ``digits_tiled`` repeats 1,500 training and 297 test digits; Fashion-MNIST and
+        ``digits`` have one image per source (the size of the split).
+        """
+        return effective_size(self, split)
 
 
 def load_dataset(
@@ -283,3 +297,28 @@ def _digits_distorted():
     sources_full = np.concatenate([made["valid"][2], made["train"][2]])
     X_test, y_test, sources_test = made["test"]
     return (X_full, y_full), (X_test, y_test.astype(np.int64)), sources_full, sources_test
+
+
+SPLITS = ("train", "valid", "test")  # the splits effective_size (and verdicts.compare) accept
+
+
+def effective_size(data: Dataset, split: str) -> int:
+    """Distinct source images in one split of a data set made by :func:`load_dataset`."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
+    images = getattr(data, f"X_{split}")
+    if data.name == "digits_distorted":
+        (X_full, _), (X_test, _), sources_full, sources_test = _digits_distorted()
+        made, sources = (X_test, sources_test) if split == "test" else (X_full, sources_full)
+        start = len(data.X_valid) if split == "train" else 0  # where load_dataset cut it
+        window = slice(start, start + len(images))
+        if not np.array_equal(images, made[window]):
+            raise ValueError(
+                f"data.X_{split} is not the split load_dataset made, so its source digits are "
+                "unknown: count the independent examples yourself (n_eff)."
+            )
+        return int(np.unique(sources[window]).size)
+    if data.name == "digits_tiled":  # cycles through the digits: a window holds min(n, pool)
+        pool = DIGITS_TEST_SIZE if split == "test" else len(_digits()[0][0])
+        return min(len(images), pool)
+    return len(images)

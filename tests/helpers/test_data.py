@@ -194,3 +194,31 @@ def test_digits_distorted_leaves_headroom_for_a_linear_model():
         scores[label] = model.score(ds.X_test.reshape(len(ds.X_test), -1), ds.y_test)
     assert scores["easy"] > 0.9 and scores["hard"] < 0.9, scores
     assert scores["easy"] - scores["hard"] > 0.05, scores
+
+
+def test_effective_size_counts_source_images_not_copies():
+    distorted = load_dataset("digits_distorted", verbose=False)
+    sizes = {split: distorted.effective_size(split) for split in ("train", "valid", "test")}
+    assert sizes == {"train": 1_797 - 360 - 240, "valid": 240, "test": 360}
+    assert len(distorted.X_valid) == 5 * 240 and len(distorted.X_test) == 4 * 360
+    # another validation size: the distinct sources of exactly the images in each split
+    _, _, src_full, _ = data._digits_distorted()
+    moved = load_dataset("digits_distorted", valid_size=2_000, max_train=3_000, verbose=False)
+    assert moved.effective_size("valid") == len(set(src_full[:2_000]))
+    assert moved.effective_size("train") == len(set(src_full[2_000:5_000]))
+    # one image per source, or a pool repeated
+    digits = load_dataset("digits", verbose=False)
+    assert [digits.effective_size(s) for s in ("train", "valid", "test")] == [1_200, 300, 297]
+    tiled = load_dataset("digits_tiled", verbose=False)
+    assert [tiled.effective_size(s) for s in ("train", "valid", "test")] == [1_500, 1_500, 297]
+
+
+def test_effective_size_refuses_arrays_it_did_not_make():
+    import dataclasses
+
+    distorted = load_dataset("digits_distorted", verbose=False)
+    with pytest.raises(ValueError, match=r"split must be one of \('train', 'valid', 'test'\)"):
+        distorted.effective_size("validation")
+    shuffled = dataclasses.replace(distorted, X_test=distorted.X_test[::-1])
+    with pytest.raises(ValueError, match="X_test is not the split load_dataset made"):
+        shuffled.effective_size("test")
