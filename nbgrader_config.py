@@ -58,8 +58,8 @@ c.Autograde.sanitize_preprocessors = [
 # (grading/plugins/stderr.py).
 # Per assignment: c.SandboxedExecute.memory_limit_per_assignment = {"a5_regularization": "6G"}.
 # The caps come from a cgroup where one can be made, else from a fallback without cgroups
-# (docs/caps.md: which host gets which); c.SandboxedKernelManager.caps = "cgroup" or "fallback"
-# insists on one.
+# (docs/deployment.md: which host gets which); c.SandboxedKernelManager.caps = "cgroup" or
+# "fallback" insists on one.
 # nbgrader's own `Execute.timeout` still works and, set, applies to every cell.
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,

@@ -439,7 +439,7 @@ def main(argv=None) -> int:
             print(
                 "cgroup v2: the user's grading must start inside that group: the course's "
                 "JupyterHub starts the user's server there; elsewhere use systemd's "
-                "Delegate=yes instead (see the deployment notes)."
+                "Delegate=yes instead (docs/deployment.md)."
             )
     except (ValueError, OSError, CgroupError) as error:
         print(f"delegate: {error}", file=sys.stderr)
