@@ -3,8 +3,8 @@
 A lecture that compares two results prints its conclusion with :func:`compare` (or states a
 measured yes/no with :func:`claim`), so the sentence on the page is true whatever the data, the
 seed or the run profile. Every verdict line starts with ``Verdict [key]:``; the lectures' markdown
-names the keys it expects (``<!-- verdict: key -->``) and ``lectures/conftest.py`` fails the
-notebook when one of them was not printed.
+names the keys it expects (``<!-- verdict: key -->``) and :mod:`helpers.lecture_checks` reports
+an executed lecture in which one of them was not printed.
 
 When is a gap real? Only when its 95 % interval excludes 0 (:mod:`helpers.statistics`). With
 several seeds (paired: seed *s* of A against seed *s* of B) the interval is Student's t over the
@@ -20,9 +20,9 @@ names the winner. Long verdicts wrap at :data:`WIDTH` characters, continuation l
 :func:`helpers.seeding.over_seeds` collects the per-seed numbers, and
 :func:`helpers.statistics.seeds_needed` (or ``benchmarks/power.py``) says how many a design needs.
 
-:func:`held_out_accuracies` reads the accuracies back from printed verdicts, so a test (or
-``make lectures``) can check that a data set leaves the models headroom (issue 10: none above
-about 98 %, or the effects have nowhere to show).
+:func:`printed_keys` and :func:`held_out_accuracies` read printed verdicts back, next to the
+code that words them, for :mod:`helpers.lecture_checks`: a data set must leave the models
+headroom (no held-out accuracy above about 98 %), or the effects have nowhere to show.
 """
 
 import math
@@ -299,7 +299,6 @@ def printed_keys(text) -> list[str]:
     return LINE.findall(text)
 
 
-CEILING = 0.985  # issue 10: "no model in a lecture comparison above about 98 %"
 HELD_OUT = re.compile(
     r"^Verdict \[[a-z0-9-]+\]: (?:.|\n    )*(?<!training )(?<!training\n    )accuracy"
     r"(?:[^;\n]|\n    )*?\((\d\.\d{3})(?: ± \d\.\d{3})? vs (\d\.\d{3})(?: ± \d\.\d{3})?;",
@@ -311,44 +310,3 @@ def held_out_accuracies(text) -> list[float]:
     """Accuracies compared in printed verdicts, except training accuracies (which may well reach
     100 %): the numbers a ceiling check looks at."""
     return [float(x) for pair in HELD_OUT.findall(text) for x in pair]
-
-
-MARKER = re.compile(r"<!--\s*verdict:\s*([a-z0-9-]+)\s*-->")
-
-
-def expected_keys(markdown) -> list[str]:
-    """The verdict keys a lecture's markdown announces with ``<!-- verdict: key -->``."""
-    return MARKER.findall(markdown)
-
-
-# The checks on an executed lecture, shared by lectures/conftest.py (nbval), `make lectures`
-# (tools/render_lectures.py) and benchmarks/lectures.py, so the three cannot drift apart.
-
-
-def missing_verdicts(markdown, stdout) -> list[str]:
-    """Keys the markdown announces that the printed output never gave a verdict for."""
-    printed = printed_keys(stdout)
-    return [key for key in expected_keys(markdown) if key not in printed]
-
-
-def above_ceiling(stdout) -> list[float]:
-    """Held-out accuracies compared in printed verdicts that leave no headroom (> CEILING)."""
-    return [a for a in held_out_accuracies(stdout) if a > CEILING]
-
-
-FIRST_RUN_NOTICES = ("Matplotlib is building the font cache",)
-
-
-def stray_stderr(text) -> str:
-    """What a cell wrote to stderr, minus blank lines and one-time notices of a fresh machine."""
-    lines = [line for line in text.splitlines() if not line.startswith(FIRST_RUN_NOTICES)]
-    return "\n".join(line for line in lines if line.strip())
-
-
-def stream_text(outputs, name) -> str:
-    """The ``stdout`` or ``stderr`` text of one cell's outputs (nbformat dicts)."""
-    return "".join(
-        out.get("text", "")
-        for out in outputs or []
-        if out.get("output_type") == "stream" and out.get("name") == name
-    )

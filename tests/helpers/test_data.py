@@ -57,9 +57,37 @@ def test_fallback_when_keras_cannot_download(monkeypatch, capsys):
     ds = load_dataset("fashion_mnist")
     assert ds.name == "digits_distorted" == data.OFFLINE_FALLBACK
     out = capsys.readouterr().out
-    assert "Fashion-MNIST could not be loaded" in out and "URL fetch failure" in out
+    assert "Fashion-MNIST could not be downloaded (no network)" in out
+    assert "URL fetch" not in out and "Errno" not in out and "https://" not in out
     assert "Using digits_distorted because" in out and "split by source" in out
     assert out.count("\n") == 1  # one-line notice
+
+
+def test_the_real_offline_download_attempt_prints_only_the_notice(monkeypatch, capsys):
+    """Keras prints "Downloading data from https://..." before it fails; the page shows only
+    the one-line notice. Here the download really fails (no network in tests: a URL nobody
+    serves keeps it so on a machine with one)."""
+    from keras.src.datasets import fashion_mnist
+
+    data._fashion_mnist.cache_clear()
+    monkeypatch.setattr(fashion_mnist, "get_file", _offline_get_file)
+    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
+    load_dataset("fashion_mnist")
+    data._fashion_mnist.cache_clear()
+    out, err = capsys.readouterr()
+    assert "Downloading data from" not in out + err and err == ""
+    assert out.count("\n") == 1 and "could not be downloaded (no network)" in out
+
+
+def _offline_get_file(fname, origin, cache_dir=None, **kwargs):
+    """Keras' own get_file, pointed at an address that cannot resolve, in a fresh cache."""
+    import tempfile
+
+    from keras.src.utils import file_utils
+
+    origin = "https://fashion-mnist.invalid/" + fname
+    cache = tempfile.mkdtemp(prefix="keras-cache-")
+    return file_utils.get_file(fname, origin, cache_dir=cache, **kwargs)
 
 
 def _write_idx(path, array, labels):

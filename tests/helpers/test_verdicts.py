@@ -9,7 +9,6 @@ from helpers.verdicts import (
     Verdict,
     claim,
     compare,
-    expected_keys,
     held_out_accuracies,
     printed_keys,
     t_quantile,
@@ -267,11 +266,9 @@ def test_claim_prints_the_true_sentence(capsys):
     assert capsys.readouterr().out == "Verdict [fires]: it never fired\nVerdict [ok]: yes\n"
 
 
-def test_keys_are_found_in_output_and_markdown():
+def test_keys_are_read_back_from_printed_output():
     text = "epoch 1\nVerdict [a-b]: x\nVerdict [c]: y\nnot a Verdict [d]: z\n"
     assert printed_keys(text) == ["a-b", "c"]
-    md = "Look at the gap. <!-- verdict: a-b -->\n\n<!--verdict:c-->"
-    assert expected_keys(md) == ["a-b", "c"]
     assert str(Verdict("k", "t")) == "Verdict [k]: t"
 
 
@@ -315,23 +312,3 @@ def test_held_out_accuracies_are_read_back_from_verdicts_but_not_training_ones()
     ]
     text = "\n".join(map(str, lines))
     assert held_out_accuracies(text) == [0.991, 0.95, 0.91, 0.825]
-
-
-def test_the_checks_on_an_executed_lecture():
-    from helpers.verdicts import above_ceiling, missing_verdicts, stray_stderr, stream_text
-
-    md = "<!-- verdict: a --> <!-- verdict: b -->"
-    assert missing_verdicts(md, "Verdict [b]: yes\n") == ["a"]
-    assert missing_verdicts(md, "Verdict [a]: x\nVerdict [b]: y\n") == []
-    line = compare("k", 0.99, 0.95, labels=("x", "y"), n_eval=1000, show=False)
-    assert above_ceiling(str(line)) == [0.99]
-    notice = "Matplotlib is building the font cache; this may take a moment.\n\n"
-    assert stray_stderr(notice) == ""
-    assert stray_stderr(notice + "WARNING: retracing\n") == "WARNING: retracing"
-    outputs = [
-        {"output_type": "stream", "name": "stdout", "text": "a"},
-        {"output_type": "stream", "name": "stderr", "text": "b"},
-        {"output_type": "execute_result", "data": {}},
-        {"output_type": "stream", "name": "stdout", "text": "c"},
-    ]
-    assert stream_text(outputs, "stdout") == "ac" and stream_text(None, "stderr") == ""
