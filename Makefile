@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# How many lectures (make lectures) or submissions (make autograde) run at a time: one per core.
+JOBS   ?= $(shell nproc 2>/dev/null || echo 1)
 # nbgrader runs `alembic` by name and the grading tools start `nbgrader` by name: the venv's bin/
 # goes first on their PATH.
 ON_VENV_PATH := PATH="$(abspath $(BIN)):$$PATH"
@@ -20,7 +22,7 @@ EXTRAS := test,grading,dev
 # `nbgrader validate` prints whole lines.
 ENVIRONMENT_FILES := tools/setup_environment.py $(wildcard tools/environment/*)
 
-.PHONY: help help-instructors help-classroom setup lectures test lab validate lint format clean mathjax
+.PHONY: help help-instructors help-classroom setup lectures test check lab validate lint format clean mathjax
 
 ##@ Everyone
 help: ## this list (help-instructors and help-classroom show one section)
@@ -51,8 +53,9 @@ mathjax: $(MATHJAX) ## MathJax and require.js from npm into build/web, for offli
 $(MATHJAX):
 	npm install --no-audit --no-fund --silent --prefix build/web mathjax@2.7.9 requirejs@2.3.7
 
-lectures: $(STAMP) $(MATHJAX) ## execute every lecture (full mode) and render HTML to build/lectures
-	$(BIN)/python tools/render_lectures.py --output-dir build/lectures
+# JOBS lectures at a time (default: one per core); JOBS=1 runs them one after another.
+lectures: $(STAMP) $(MATHJAX) ## execute every lecture (full mode) and render HTML to build/lectures (JOBS)
+	$(BIN)/python tools/render_lectures.py --output-dir build/lectures --jobs $(JOBS)
 	@echo "Executed lectures rendered to build/lectures/"
 
 # Fast mode and the packaged digits data: CI stays quick and never waits on the network.
@@ -66,6 +69,14 @@ lab: $(STAMP) ## JupyterLab on the course
 # The students' `make check` in their bundle (grading/classroom/student/Makefile).
 validate: $(STAMP) ## validate one assignment as the Validate button does (ASSIGNMENT=a3_optimizers or a3)
 	$(BIN)/python tools/validate_assignment.py "$(ASSIGNMENT)"
+
+# The developers' quick loop: what a change most often breaks, in under a minute. The unit tests
+# only: the end-to-end tests (marked slow: notebooks executed, servers started) stay in make test.
+check: $(STAMP) ## developers' quick loop: ruff, then the unit tests of helpers and grading (< 1 min)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	COURSE_FAST=1 COURSE_DATASET=digits $(BIN)/python -m pytest -q -n 2 -m "not slow" -p no:nbval \
+		tests/helpers tests/grading tests/assignments/test_messages.py tests/test_docs.py tests/test_repository.py
 
 lint: $(STAMP) ## ruff check and format check over the repository, notebooks included
 	$(BIN)/ruff check .
@@ -128,7 +139,6 @@ gradebook.db: ## the SQLite gradebook, made by make release when missing
 	$(MAKE) release
 
 # A gradebook backup, then one sandboxed nbgrader job per submission.
-JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 autograde: $(STAMP) gradebook.db sandbox-deps ## grade new submissions, sandboxed, JOBS at a time (FORCE ASSIGNMENT STUDENT SCHEDULER DB)
 	$(ON_VENV_PATH) $(BIN)/python -m grading.engine.autograde --jobs $(JOBS) \
 		$(if $(FORCE),--force) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \

@@ -8,17 +8,25 @@ nbconvert's HTML loads MathJax from a CDN, so without a network every formula sh
 from npm into ``build/web``; this script points each page at them with paths relative to the
 output folder, so ``build/`` can be copied or zipped as a whole.
 
-Each lecture is executed in its own fresh kernel, one line of progress each, and checked as the
-tests check it (``helpers.lecture_checks.problems``): no cell wrote to stderr, every verdict its
+Each lecture is executed in its own fresh kernel, one line of progress each (in the lectures'
+order, whichever finishes first), and checked as the tests check it (``helpers.lecture_checks.problems``): no cell wrote to stderr, every verdict its
 markdown announces was printed and, on the offline data, no verdict compares accuracies above
 the ceiling. The script exits 1 when a lecture fails a check, after rendering all of them (the
 page shows what went wrong; the problems are listed under its progress line).
+
+Lectures run ``--jobs`` at a time (``make lectures JOBS=...``; default: one per core). A kernel
+spends most of its time in TensorFlow's thread pools, so each kernel gets an equal share of the
+cores (``TF_NUM_INTRAOP_THREADS``) instead of every kernel sizing its pools for the whole
+machine and fighting the others for it. ``--jobs 1`` runs them one after another with the
+thread pools at TensorFlow's own default, as before. ``benchmarks/commands.py --compare-lectures``
+checks that both ways print the same verdicts.
 """
 
 import argparse
 import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,34 +89,68 @@ def check(nb) -> list[str]:
     return problems(nb, dataset=os.environ.get("COURSE_DATASET", OFFLINE_FALLBACK))
 
 
-def render(notebooks, output_dir: Path, execute_cells: bool = True, timeout: int = 900) -> int:
-    """Execute (optionally) and render each notebook; print one line each; return the failures.
+def threads_per_kernel(jobs: int) -> dict:
+    """TensorFlow's thread-pool sizes for one of ``jobs`` kernels sharing this machine's cores:
+    an equal share each, nothing when one kernel has the machine to itself."""
+    if jobs == 1:
+        return {}
+    share = str(max(1, (os.cpu_count() or 1) // jobs))
+    return {"TF_NUM_INTRAOP_THREADS": share, "TF_NUM_INTEROP_THREADS": share,
+            "OMP_NUM_THREADS": share}
 
-    The executed notebook is written next to its HTML page, so a reader can open it in Jupyter.
-    """
+
+def run_one(path: Path, output_dir: Path, execute_cells: bool, timeout: int, env: dict):
+    """Execute (optionally), check and render one notebook: ``(seconds, problems)``. The
+    executed notebook is written next to its HTML page, so a reader can open it in Jupyter."""
     import nbformat
 
+    os.environ.update(env)  # this process's kernel inherits it
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    problems = []
+    if execute_cells:
+        error = execute(nb, path, timeout)
+        problems = [f"stopped: {error}"] if error else check(nb)
+        nbformat.write(nb, output_dir / path.name)
+    body, _ = exporter(output_dir).from_notebook_node(
+        nb, resources={"metadata": {"name": path.stem}}
+    )
+    (output_dir / f"{path.stem}.html").write_text(body, encoding="utf-8")
+    return time.perf_counter() - start, problems
+
+
+def render(
+    notebooks, output_dir: Path, execute_cells: bool = True, timeout: int = 900, jobs: int = 1
+) -> int:
+    """Execute (optionally) and render each notebook, ``jobs`` at a time; print one line each,
+    in the notebooks' order; return the number with problems."""
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ValueError(f"jobs must be a positive int, got {jobs!r}.")
     output_dir.mkdir(parents=True, exist_ok=True)
-    html = exporter(output_dir)
+    exporter(output_dir)  # no MathJax: say so before any lecture runs
+    env = threads_per_kernel(min(jobs, len(notebooks)) if execute_cells else 1)
+    args = (output_dir, execute_cells, timeout, env)
     failures = 0
-    for i, path in enumerate(notebooks, 1):
-        print(f"[{i}/{len(notebooks)}] {path.name} ...", end=" ", flush=True)
-        nb = nbformat.read(path, as_version=4)
-        start = time.perf_counter()
-        problems = []
-        if execute_cells:
-            error = execute(nb, path, timeout)
-            problems = [f"stopped: {error}"] if error else check(nb)
-            nbformat.write(nb, output_dir / path.name)
-        body, _ = html.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
-        (output_dir / f"{path.stem}.html").write_text(body, encoding="utf-8")
-        failures += bool(problems)
-        print(
-            f"{time.perf_counter() - start:.0f} s, {'PROBLEMS' if problems else 'ok'}", flush=True
-        )
-        for problem in problems:
-            print("    - " + problem.replace("\n", "\n      "))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(run_one, path, *args) for path in notebooks]
+        for i, (path, future) in enumerate(zip(notebooks, futures), 1):
+            print(f"[{i}/{len(notebooks)}] {path.name} ...", end=" ", flush=True)
+            seconds, problems = future.result()
+            failures += bool(problems)
+            print(f"{seconds:.0f} s, {'PROBLEMS' if problems else 'ok'}", flush=True)
+            for problem in problems:
+                print("    - " + problem.replace("\n", "\n      "))
     return failures
+
+
+def default_jobs() -> int:
+    """``$JOBS`` when set (``make lectures JOBS=1``), else one job per core."""
+    value = os.environ.get("JOBS", "").strip()
+    if not value:
+        return os.cpu_count() or 1
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"JOBS must be a positive whole number, got {value!r}.")
+    return int(value)
 
 
 def main(argv=None) -> int:
@@ -117,9 +159,15 @@ def main(argv=None) -> int:
     parser.add_argument("--output-dir", type=Path, default=ROOT / "build" / "lectures")
     parser.add_argument("--no-execute", dest="execute", action="store_false")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="lectures at a time (default: $JOBS, else cores)"
+    )
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted((ROOT / "lectures").glob("*.ipynb"))
-    failures = render(notebooks, args.output_dir, execute_cells=args.execute, timeout=args.timeout)
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    failures = render(
+        notebooks, args.output_dir, execute_cells=args.execute, timeout=args.timeout, jobs=jobs
+    )
     print(f"Rendered {len(notebooks)} notebook(s) to {args.output_dir}; {failures} with problems")
     return 1 if failures else 0
 
