@@ -25,6 +25,7 @@ import resource
 import subprocess
 import sys
 import time
+from itertools import zip_longest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +75,7 @@ def differences(serial_dir: Path, parallel_dir: Path) -> tuple[list[str], list[s
         if not parallel.is_file():
             verdicts.append(f"{serial.name}: missing from the parallel run")
             continue
-        pairs = zip(printed_lines(serial), printed_lines(parallel))
+        pairs = zip_longest(printed_lines(serial), printed_lines(parallel), fillvalue="")
         for a, b in pairs:
             if a == b:
                 continue
@@ -105,7 +106,9 @@ def compare_lectures(full: bool) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("commands", nargs="*", help=f"some of {', '.join(COMMANDS)} (default: all)")
+    parser.add_argument(
+        "commands", nargs="*", help=f"some of {', '.join(COMMANDS)} (default: all)"
+    )
     parser.add_argument("--compare-lectures", action="store_true")
     parser.add_argument("--full", action="store_true", help="full profile for --compare-lectures")
     args = parser.parse_args(argv)

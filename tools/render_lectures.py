@@ -9,8 +9,8 @@ from npm into ``build/web``; this script points each page at them with paths rel
 output folder, so ``build/`` can be copied or zipped as a whole.
 
 Each lecture is executed in its own fresh kernel, one line of progress each (in the lectures'
-order, whichever finishes first), and checked as the tests check it (``helpers.lecture_checks.problems``): no cell wrote to stderr, every verdict its
-markdown announces was printed and, on the offline data, no verdict compares accuracies above
+order, whichever finishes first), and checked as the tests check it
+(``helpers.lecture_checks.problems``): no cell wrote to stderr, every verdict its markdown announces was printed and, on the offline data, no verdict compares accuracies above
 the ceiling. The script exits 1 when a lecture fails a check, after rendering all of them (the
 page shows what went wrong; the problems are listed under its progress line).
 
@@ -95,8 +95,11 @@ def threads_per_kernel(jobs: int) -> dict:
     if jobs == 1:
         return {}
     share = str(max(1, (os.cpu_count() or 1) // jobs))
-    return {"TF_NUM_INTRAOP_THREADS": share, "TF_NUM_INTEROP_THREADS": share,
-            "OMP_NUM_THREADS": share}
+    return {
+        "TF_NUM_INTRAOP_THREADS": share,
+        "TF_NUM_INTEROP_THREADS": share,
+        "OMP_NUM_THREADS": share,
+    }
 
 
 def run_one(path: Path, output_dir: Path, execute_cells: bool, timeout: int, env: dict):
@@ -133,7 +136,7 @@ def render(
     failures = 0
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(run_one, path, *args) for path in notebooks]
-        for i, (path, future) in enumerate(zip(notebooks, futures), 1):
+        for i, (path, future) in enumerate(zip(notebooks, futures, strict=True), 1):
             print(f"[{i}/{len(notebooks)}] {path.name} ...", end=" ", flush=True)
             seconds, problems = future.result()
             failures += bool(problems)
