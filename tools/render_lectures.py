@@ -10,9 +10,10 @@ output folder, so ``build/`` can be copied or zipped as a whole.
 
 Each lecture is executed in its own fresh kernel, one line of progress each (in the lectures'
 order, whichever finishes first), and checked as the tests check it
-(``helpers.lecture_checks.problems``): no cell wrote to stderr, every verdict its markdown announces was printed and, on the offline data, no verdict compares accuracies above
-the ceiling. The script exits 1 when a lecture fails a check, after rendering all of them (the
-page shows what went wrong; the problems are listed under its progress line).
+(``helpers.lecture_checks.problems``): no cell wrote to stderr, every verdict its markdown
+announces was printed and, on the offline data, no verdict compares accuracies above the
+ceiling. The script exits 1 when a lecture fails a check, after rendering all of them (the page
+shows what went wrong; the problems are listed under its progress line).
 
 Lectures run ``--jobs`` at a time (``make lectures JOBS=...``; default: one per core). A kernel
 spends most of its time in TensorFlow's thread pools, so each kernel gets an equal share of the
