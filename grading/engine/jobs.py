@@ -12,9 +12,12 @@ nbgrader grades the submissions of a run one after another in one process. Here 
   lock timeout) on one machine.
 
 A student's errors, crashes and timeouts are grades, not failures of the run: a job fails only
-when nbgrader itself could not grade the submission. Each job reports its score from the
-gradebook and the faults the autograded notebook records (``grading.plugins.execution``), and is
-appended to ``build/grading-log.jsonl``.
+when nbgrader itself could not grade the submission. A submitted file nbgrader cannot read at all
+(empty, cut off, nbformat 3, not a notebook: ``grading.engine.readable``) is not handed to it:
+the job reports "could not be read: <reason>" and the student gets a feedback page saying what
+to resubmit. Each job reports its score from the gradebook (with the late penalty, and the
+points still to grade by hand) and the faults the autograded notebook records
+(``grading.plugins.execution``), and is appended to ``build/grading-log.jsonl``.
 """
 
 import json
@@ -30,6 +33,7 @@ from pathlib import Path
 
 from grading.coursedir import SQLITE_TIMEOUT, gradebook_url
 from grading.engine.backup import SKIP_ENV
+from grading.engine.readable import unreadable_notebooks, write_unreadable_feedback
 from grading.plugins.execution import KERNEL_DIED, NOT_RUN, TIMED_OUT
 
 FAULT_NAMES = (KERNEL_DIED, TIMED_OUT)
@@ -50,21 +54,34 @@ class Result:
 
     assignment: str
     student: str
-    status: str  # "graded" or "failed"
+    status: str  # "graded", "unreadable" (not given to nbgrader) or "failed"
     seconds: float
-    score: float | None = None
+    score: float | None = None  # the points of the tests and any manual grades so far
     max_score: float | None = None
     faults: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     error: str = ""
     time: str = ""
+    penalty: float = 0.0  # late penalty in points, taken from score
+    hours_late: float = 0.0
+    to_grade_by_hand: float = 0.0  # points of answers nobody has graded yet
 
     def summary(self) -> str:
         """One line for the instructor."""
         head = f"{self.student:<16} {self.assignment:<24}"
+        if self.status == "unreadable":
+            return f"{head} could not be read: {self.error} (the student's feedback says so)"
         if self.status != "graded":
             return f"{head} FAILED ({self.seconds:.1f} s): {self.error}"
-        line = f"{head} {self.score:g} / {self.max_score:g} ({self.seconds:.1f} s)"
+        line = f"{head} {self.score - self.penalty:g} / {self.max_score:g}"
+        if self.hours_late > 0:
+            line += (
+                f" LATE {self.hours_late:.1f} h: {self.score:g} minus a late penalty of "
+                f"{self.penalty:g}"
+            )
+        if self.to_grade_by_hand:
+            line += f"; {self.to_grade_by_hand:g} points to grade by hand"
+        line += f" ({self.seconds:.1f} s)"
         problems = [f"{f['cell']}: {f['reason']}" for f in self.faults] + self.notes
         return line + ("; " + "; ".join(problems) if problems else "")
 
@@ -144,12 +161,26 @@ def add_students(db_url: str, jobs: list[Job]) -> None:
             gb.update_or_create_student(student)
 
 
-def read_score(db_url: str, job: Job) -> tuple[float, float]:
+def read_score(db_url: str, job: Job) -> dict:
+    """The job's numbers in the gradebook, as ``Result`` fields: score, max_score, penalty,
+    hours_late and to_grade_by_hand."""
     from nbgrader.api import Gradebook
 
     with Gradebook(_plain_url(db_url)) as gb:
         submission = gb.find_submission(job.assignment, job.student)
-        return submission.score, submission.max_score
+        by_hand = sum(
+            grade.max_score
+            for notebook in submission.notebooks
+            for grade in notebook.grades
+            if grade.needs_manual_grade
+        )
+        return {
+            "score": submission.score,
+            "max_score": submission.max_score,
+            "penalty": float(submission.late_submission_penalty or 0.0),
+            "hours_late": submission.total_seconds_late / 3600,
+            "to_grade_by_hand": float(by_hand),
+        }
 
 
 def grade_job(
@@ -158,6 +189,17 @@ def grade_job(
     """Grade one job with nbgrader in ``root`` (a course folder this machine sees)."""
     start = time.monotonic()
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    unreadable = unreadable_notebooks(Path(root) / "submitted" / job.student / job.assignment)
+    if unreadable:
+        write_unreadable_feedback(root, job.student, job.assignment, unreadable)
+        return Result(
+            job.assignment,
+            job.student,
+            "unreadable",
+            time.monotonic() - start,
+            error="; ".join(f"{name}: {why}" for name, why in unreadable.items()),
+            time=stamp,
+        )
     try:
         done = subprocess.run(
             nbgrader_command(job, db_url, force, extra_args),
@@ -192,10 +234,16 @@ def grade_job(
             error=reason[-300:],
             time=stamp,
         )
-    score, max_score = read_score(db_url, job)
     faults = [f for nb in notebooks for f in faults_in(nb)]
     return Result(
-        job.assignment, job.student, "graded", seconds, score, max_score, faults, notes, time=stamp
+        job.assignment,
+        job.student,
+        "graded",
+        seconds,
+        faults=faults,
+        notes=notes,
+        time=stamp,
+        **read_score(db_url, job),
     )
 
 
