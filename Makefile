@@ -112,7 +112,8 @@ help-instructors:
 	@echo "make student-bundle  build/student-bundle/ and .zip: the course without solutions/"
 
 release: $(STAMP)
-	$(NBGRADER) generate_assignment "*" --force $(if $(DB),--db $(DB))
+	$(BIN)/python -m grading.classroom.names --kind source --assignment "$(ASSIGNMENT)"
+	$(NBGRADER) generate_assignment "$(or $(ASSIGNMENT),*)" --force $(if $(DB),--db $(DB))
 
 # The gradebook (git-ignored) is made by the release; a fresh checkout gets it on first use.
 gradebook.db:
@@ -133,9 +134,8 @@ feedback: $(STAMP)
 	$(NBGRADER) generate_feedback "*" --force
 
 export: $(STAMP)
-	@mkdir -p build
-	$(NBGRADER) export --to build/grades.csv
-	$(NBGRADER) export --exporter=grading.classroom.export.CanvasExportPlugin --to build/grades-lms.csv
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.classroom.export grades \
+		$(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(PARTIAL),--partial)
 
 student-bundle: $(STAMP)
 	$(BIN)/python -m grading.classroom.bundle
@@ -175,7 +175,7 @@ collect-zip: $(STAMP) gradebook.db
 		--assignment "$(ASSIGNMENT)" $(if $(LMS),--lms $(LMS))
 
 feedback-zip: $(STAMP)
-	$(BIN)/python -m grading.classroom.export feedback-zip
+	$(BIN)/python -m grading.classroom.export feedback-zip $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)")
 
 report: $(STAMP) gradebook.db
 	$(BIN)/python -m grading.classroom.report --out build/report.html
