@@ -29,7 +29,7 @@ def _meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-def tested_functions(notebook: Path) -> dict:
+def functions_under_test(notebook: Path) -> dict:
     """{test cell grade_id: graded function} for an instructor notebook."""
     defined, owner, functions = [], "", {}
     for cell in json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]:
@@ -70,7 +70,7 @@ def class_mistakes(root: Path, assignment: str) -> dict:
     root = Path(root)
     functions = {}
     for source in sorted((root / "solutions" / assignment).glob("*.ipynb")):
-        functions.update(tested_functions(source))
+        functions.update(functions_under_test(source))
     students = collections.defaultdict(set)  # (function, mistake) -> students
     for notebook in sorted((root / "autograded").glob(f"*/{assignment}/*.ipynb")):
         student = notebook.parent.parent.name

@@ -3,7 +3,7 @@ records, by cell."""
 
 import json
 
-from grading.engine.jobs import Job, faults_in, find_jobs
+from grading.engine.jobs import Job, Result, faults_in, find_jobs
 
 
 def test_find_jobs_narrows_and_skips_graded(tmp_path):
@@ -52,3 +52,21 @@ def test_faults_name_the_cell_and_the_reason(tmp_path):
         {"cell": "answer-1", "reason": "memory limit of 4 GiB exceeded, in this cell"},
         {"cell": "2 later cells", "reason": "not run"},
     ]
+
+
+def test_the_summary_line_shows_the_late_penalty_and_what_is_left_to_grade():
+    late = Result(
+        "a2", "rroe", "graded", 41.2, score=30.0, max_score=34.0, penalty=6.0, hours_late=30.0,
+        to_grade_by_hand=4.0,
+    )  # fmt: skip
+    assert late.summary() == (
+        f"{'rroe':<16} {'a2':<24} 24 / 34 LATE 30.0 h: 30 minus a late penalty of 6; "
+        "4 points to grade by hand (41.2 s)"
+    )
+    on_time = Result("a2", "jdoe", "graded", 9.0, score=34.0, max_score=34.0)
+    assert on_time.summary().endswith(" 34 / 34 (9.0 s)")
+    unreadable = Result("a2", "bcut", "unreadable", 0.1, error="a2.ipynb: the file is empty")
+    assert unreadable.summary() == (
+        f"{'bcut':<16} {'a2':<24} could not be read: a2.ipynb: the file is empty "
+        "(the student's feedback says so)"
+    )
