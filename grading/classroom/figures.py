@@ -58,7 +58,7 @@ def score_figure(summary):
     return fig
 
 
-def test_figure(summary, name: str):
+def failure_figure(summary, name: str):
     """The share of graded submissions losing points on each test cell of ``name``."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch

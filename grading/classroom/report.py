@@ -38,7 +38,7 @@ HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 
 
 @dataclass
-class TestCell:
+class GradedTest:
     assignment: str
     name: str
     hidden: bool
@@ -75,7 +75,7 @@ class Summary:
     late: dict = field(default_factory=dict)  # assignment -> [(student, hours, penalty)]
     unreadable: dict = field(default_factory=dict)  # assignment -> {student: reason}
     not_placed: dict = field(default_factory=dict)  # assignment -> ["file: reason"]
-    tests: list = field(default_factory=list)  # TestCell, in notebook order
+    tests: list = field(default_factory=list)  # GradedTest, in notebook order
     mistakes: dict = field(default_factory=dict)  # assignment -> {function: [(mistake, [s])]}
     log: list = field(default_factory=list)  # grading-log entries, as read
     faults: list = field(default_factory=list)  # (assignment, student, cell, reason)
@@ -151,7 +151,7 @@ def _read_gradebook(gb, root: Path, summary: Summary, unreadable: dict) -> None:
         for notebook in assignment.notebooks:
             for cell in notebook.grade_cells:
                 if cell.cell_type == "code":
-                    cells[cell.name] = TestCell(name, cell.name, cell.name in hidden)
+                    cells[cell.name] = GradedTest(name, cell.name, cell.name in hidden)
         results, late = {}, []
         for submission in assignment.submissions:
             student = submission.student.id
@@ -291,7 +291,7 @@ def _student_table(summary: Summary) -> list[str]:
 
 
 def render(summary: Summary) -> str:
-    from grading.classroom.figures import png, score_figure, test_figure, time_figure
+    from grading.classroom.figures import failure_figure, png, score_figure, time_figure
 
     def img(fig, alt: str) -> str:
         return f'<img alt="{_esc(alt)}" src="data:image/png;base64,{png(fig)}">'
@@ -308,13 +308,18 @@ def render(summary: Summary) -> str:
     for name in summary.assignments:
         parts += _assignment_section(summary, name)
         if any(t.assignment == name and t.graded for t in summary.tests):
-            parts.append(img(test_figure(summary, name), f"failure share per test of {name}"))
+            parts.append(img(failure_figure(summary, name), f"failure share per test of {name}"))
     parts += _student_table(summary)
     if summary.log:
         seconds = [e.get("seconds", 0) for e in summary.log]
+        slowest = sorted(summary.log, key=lambda e: -e.get("seconds", 0))[:3]
+        named = ", ".join(
+            f"{_esc(e.get('student'))} {_esc(e.get('assignment'))} ({e.get('seconds', 0):.1f} s)"
+            for e in slowest
+        )
         parts.append(
             f"<h2>Grading</h2><p>{len(seconds)} submissions graded in {sum(seconds):.0f} s "
-            f"(slowest {max(seconds):.1f} s).</p>"
+            f"(slowest {max(seconds):.1f} s). Slowest: {named}.</p>"
         )
         parts.append(img(time_figure(summary), "grading time per submission"))
     if summary.faults:

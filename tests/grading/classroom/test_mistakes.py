@@ -5,7 +5,7 @@ the released a2 with error outputs written in the form ``helpers.checks`` gives 
 
 import json
 
-from grading.classroom.mistakes import class_mistakes, named_mistakes, functions_under_test
+from grading.classroom.mistakes import class_mistakes, functions_under_test, named_mistakes
 from tests import ROOT
 
 A2 = "a2_batch_normalization"
