@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from grading.classroom.standing import Standing
 from grading.coursedir import SQLITE_TIMEOUT, gradebook_url
 from grading.engine.backup import SKIP_ENV
 from grading.engine.readable import unreadable_notebooks, write_unreadable_feedback
@@ -46,6 +47,8 @@ class Job:
 
     assignment: str
     student: str
+    # graded before, and the submitted files have changed since: regraded (nbgrader --force)
+    resubmitted: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -64,7 +67,7 @@ class Result:
     time: str = ""
     penalty: float = 0.0  # late penalty in points, taken from score
     hours_late: float = 0.0
-    to_grade_by_hand: float = 0.0  # points of answers nobody has graded yet
+    still_open: list = field(default_factory=list)  # written answers to grade or review
 
     def summary(self) -> str:
         """One line for the instructor."""
@@ -79,8 +82,8 @@ class Result:
                 f" LATE {self.hours_late:.1f} h: {self.score:g} minus a late penalty of "
                 f"{self.penalty:g}"
             )
-        if self.to_grade_by_hand:
-            line += f"; {self.to_grade_by_hand:g} points to grade by hand"
+        if self.still_open:
+            line += "; " + "; ".join(self.still_open)
         line += f" ({self.seconds:.1f} s)"
         problems = [f"{f['cell']}: {f['reason']}" for f in self.faults] + self.notes
         return line + ("; " + "; ".join(problems) if problems else "")
@@ -91,11 +94,25 @@ def default_db_url(root: Path) -> str:
     return gradebook_url(root, timeout=SQLITE_TIMEOUT)
 
 
+def changed_since_graded(submitted: Path, autograded: Path) -> bool:
+    """Whether a submission folder holds other files than the ones last graded: another
+    submission time (``timestamp.txt``, copied by nbgrader into the autograded folder) or a
+    notebook newer than the graded ones (a later ``make collect-zip`` writes new files;
+    an unchanged submission keeps its files and their times)."""
+    stamps = [folder / "timestamp.txt" for folder in (submitted, autograded)]
+    if all(p.is_file() for p in stamps) and len({p.read_text().strip() for p in stamps}) > 1:
+        return True
+    graded = [p.stat().st_mtime for p in autograded.glob("*.ipynb")]
+    newest = [p.stat().st_mtime for p in submitted.glob("*.ipynb")]
+    return bool(graded and newest) and max(newest) > max(graded)
+
+
 def find_jobs(
     root: Path, assignment: str | None = None, student: str | None = None, force: bool = False
 ) -> list[Job]:
     """Submissions in ``root/submitted/<student>/<assignment>/`` to grade: all of them with
-    ``force``, else those not yet autograded. ``assignment``/``student`` narrow the list."""
+    ``force``, else those not yet autograded and those submitted again since they were
+    (``changed_since_graded``). ``assignment``/``student`` narrow the list."""
     root = Path(root)
     jobs = []
     for folder in sorted((root / "submitted").glob("*/*")):
@@ -106,8 +123,11 @@ def find_jobs(
             continue
         if student and job.student != student:
             continue
-        if not force and (root / "autograded" / job.student / job.assignment).is_dir():
-            continue
+        graded = root / "autograded" / job.student / job.assignment
+        if not force and graded.is_dir():
+            if not changed_since_graded(folder, graded):
+                continue
+            job = Job(job.assignment, job.student, resubmitted=True)
         jobs.append(job)
     return jobs
 
@@ -162,24 +182,19 @@ def add_students(db_url: str, jobs: list[Job]) -> None:
 
 
 def read_score(db_url: str, job: Job) -> dict:
-    """The job's numbers in the gradebook, as ``Result`` fields: score, max_score, penalty,
-    hours_late and to_grade_by_hand."""
+    """The job's numbers in the gradebook, as ``Result`` fields: score (before the late
+    penalty), max_score, penalty, hours_late and still_open."""
     from nbgrader.api import Gradebook
 
     with Gradebook(_plain_url(db_url)) as gb:
         submission = gb.find_submission(job.assignment, job.student)
-        by_hand = sum(
-            grade.max_score
-            for notebook in submission.notebooks
-            for grade in notebook.grades
-            if grade.needs_manual_grade
-        )
+        standing = Standing.of(submission)
         return {
             "score": submission.score,
-            "max_score": submission.max_score,
-            "penalty": float(submission.late_submission_penalty or 0.0),
-            "hours_late": submission.total_seconds_late / 3600,
-            "to_grade_by_hand": float(by_hand),
+            "max_score": standing.max_score,
+            "penalty": standing.penalty,
+            "hours_late": standing.hours_late,
+            "still_open": standing.open_items(),
         }
 
 
@@ -202,7 +217,7 @@ def grade_job(
         )
     try:
         done = subprocess.run(
-            nbgrader_command(job, db_url, force, extra_args),
+            nbgrader_command(job, db_url, force or job.resubmitted, extra_args),
             cwd=root,
             env=_environment(),
             capture_output=True,
@@ -235,6 +250,8 @@ def grade_job(
             time=stamp,
         )
     faults = [f for nb in notebooks for f in faults_in(nb)]
+    if job.resubmitted:
+        notes.append("submitted again since it was graded: regraded, hand grades kept")
     return Result(
         job.assignment,
         job.student,
