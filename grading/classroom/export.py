@@ -47,6 +47,7 @@ from nbgrader.plugins import CsvExportPlugin, ExportPlugin
 from grading.classroom.lms import PATTERNS, RECORDS
 from grading.classroom.names import check_assignments
 from grading.classroom.settings import AssignmentSettings, load
+from grading.classroom.standing import Standing
 from grading.cli import run_command
 from grading.coursedir import COURSE_ID, ROOT, gradebook_url
 from grading.engine.readable import unreadable_notebooks
@@ -80,32 +81,34 @@ def points(value: float) -> str:
 class Cell:
     """One student's result on one assignment, and whether an LMS should get it."""
 
-    score: float | None = None  # after the late penalty; None: no submission
-    max_score: float = 0.0
-    penalty: float = 0.0
-    hours_late: float = 0.0
-    to_grade_by_hand: float = 0.0
-    unreadable: str = ""
+    standing: Standing | None = None  # None: no submission in the gradebook
+    unreadable: str = ""  # why the submitted file cannot be read
 
     def for_lms(self, due: bool, partial: bool = False) -> str:
         """The cell of an LMS file: the score, or blank when there is nothing to post."""
-        if not due or self.score is None or self.unreadable:
+        if not due or self.standing is None or self.unreadable:
             return ""
-        if self.to_grade_by_hand and not partial:
+        if self.standing.to_grade and not partial:
             return ""
-        return points(self.score)
+        return points(self.standing.score)
+
+    def blank_because(self, due: bool) -> str:
+        """Why ``for_lms`` is blank, in words."""
+        if not due:
+            return "not due yet"
+        if self.standing and self.standing.to_grade and not self.unreadable:
+            return f"{self.standing.to_grade:g} points still to grade by hand"
+        return self.note()
 
     def note(self) -> str:
         if self.unreadable:
             return f"could not be read ({self.unreadable})"
-        if self.score is None:
+        if self.standing is None:
             return "not submitted"
         parts = []
-        if self.hours_late > 0:
-            parts.append(f"late {self.hours_late:.1f} h, -{self.penalty:g}")
-        if self.to_grade_by_hand:
-            parts.append(f"{self.to_grade_by_hand:g} points to grade by hand")
-        return ", ".join(parts)
+        if self.standing.hours_late > 0:
+            parts.append(f"late {self.standing.hours_late:.1f} h, -{self.standing.penalty:g}")
+        return ", ".join(parts + self.standing.open_items())
 
 
 @dataclass
@@ -170,7 +173,7 @@ def read_table(gradebook, root: Path, names: list[str], now: dt.datetime) -> Gra
         assignment = in_gradebook.get(s.name)
         table.max_scores[s.name] = float(assignment.max_score or 0) if assignment else 0.0
         for student in table.students:
-            cell = Cell(max_score=table.max_scores[s.name])
+            cell = Cell()
             folder = Path(root) / "submitted" / student.id / s.name
             unreadable = unreadable_notebooks(folder) if folder.is_dir() else {}
             if unreadable:
@@ -180,17 +183,7 @@ def read_table(gradebook, root: Path, names: list[str], now: dt.datetime) -> Gra
             except MissingEntry:
                 pass
             else:
-                cell.penalty = float(submission.late_submission_penalty or 0.0)
-                cell.score = max(0.0, float(submission.score) - cell.penalty)
-                cell.hours_late = submission.total_seconds_late / 3600
-                cell.to_grade_by_hand = float(
-                    sum(
-                        g.max_score
-                        for nb in submission.notebooks
-                        for g in nb.grades
-                        if g.needs_manual_grade
-                    )
-                )
+                cell.standing = Standing.of(submission, table.max_scores[s.name])
             table.cells[s.name, student.id] = cell
     return table
 
@@ -250,7 +243,7 @@ def total_rows(table: GradeTable, root: Path) -> list[list[str]]:
             if not table.due[s.name]:
                 percents.append("")
                 continue
-            scored = 0.0 if cell.score is None or cell.unreadable else cell.score
+            scored = 0.0 if cell.standing is None or cell.unreadable else cell.standing.score
             percent = 100 * scored / top if top else 0.0
             percents.append(points(percent))
             if s.name in counted:
@@ -358,10 +351,7 @@ def export_grades(
         for student in table.students:
             cell = table.cells[s.name, student.id]
             if cell.for_lms(table.due[s.name], partial) == "":
-                why = "not due yet" if not table.due[s.name] else cell.note()
-                if cell.to_grade_by_hand and not cell.unreadable and table.due[s.name]:
-                    why = f"{cell.to_grade_by_hand:g} points still to grade by hand"
-                blank.setdefault(s.name, {})[student.id] = why
+                blank.setdefault(s.name, {})[student.id] = cell.blank_because(table.due[s.name])
     return ExportResult(files=files, table=table, blank=blank)
 
 

@@ -20,7 +20,13 @@ The work is nbgrader's ``zip_collect`` with two plugins of this module:
 
 Every file the patterns cannot place (not a notebook, an unknown student, a name that fits no
 pattern) is listed with its reason and stays in ``downloaded/<assignment>/extracted/``; the list
-is also written to ``downloaded/<assignment>/not-placed.txt``.
+is also written to ``downloaded/<assignment>/not-placed.txt``. So are the placed notebooks
+nbgrader cannot read, and the students on the roster without a submission.
+
+A collection never destroys the previous one: the zip is read whole before anything is touched
+(``grading.classroom.archive``), nbgrader works in a staging folder, and its results replace the
+earlier ``downloaded/<assignment>/`` (whose records name the feedback files for Canvas) and the
+students' ``submitted/`` folders in one step, or not at all (``grading.classroom.staging``).
 """
 
 import argparse

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from grading.classroom.mistakes import class_mistakes
 from grading.classroom.settings import load
+from grading.classroom.standing import Standing
 from grading.cli import run_command
 from grading.coursedir import COURSE_ID, ROOT, gradebook_url
 from grading.engine.readable import unreadable_notebooks
@@ -51,25 +52,10 @@ class GradedTest:
 
 
 @dataclass
-class Result:
-    """One student's submission of one assignment."""
-
-    score: float  # after the late penalty
-    max_score: float
-    penalty: float = 0.0
-    hours_late: float = 0.0
-    to_grade_by_hand: float = 0.0
-
-    @property
-    def percent(self) -> float:
-        return 100 * self.score / self.max_score if self.max_score else 0.0
-
-
-@dataclass
 class Summary:
     assignments: list = field(default_factory=list)  # with at least one submission, in order
     students: dict = field(default_factory=dict)  # roster id -> "First Last"
-    results: dict = field(default_factory=dict)  # assignment -> {student: Result}
+    results: dict = field(default_factory=dict)  # assignment -> {student: Standing}
     max_scores: dict = field(default_factory=dict)
     missing: dict = field(default_factory=dict)  # assignment -> roster students w/o submission
     late: dict = field(default_factory=dict)  # assignment -> [(student, hours, penalty)]
@@ -157,24 +143,10 @@ def _read_gradebook(gb, root: Path, summary: Summary, unreadable: dict) -> None:
             student = submission.student.id
             if student in unreadable.get(name, {}):
                 continue  # an older grade of a file since replaced by an unreadable one
-            penalty = float(submission.late_submission_penalty or 0.0)
-            result = Result(
-                score=max(0.0, float(submission.score) - penalty),
-                max_score=top,
-                penalty=penalty,
-                hours_late=submission.total_seconds_late / 3600,
-                to_grade_by_hand=float(
-                    sum(
-                        g.max_score
-                        for nb in submission.notebooks
-                        for g in nb.grades
-                        if g.needs_manual_grade
-                    )
-                ),
-            )
+            result = Standing.of(submission, top)
             results[student] = result
             if result.hours_late > 0:
-                late.append((student, result.hours_late, penalty))
+                late.append((student, result.hours_late, result.penalty))
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     test = cells.get(grade.name)
@@ -239,8 +211,10 @@ def _cell(summary: Summary, assignment: str, student: str) -> str:
     text = f"{result.score:.1f} / {result.max_score:g}"
     if result.hours_late > 0:
         text += f" (late {result.hours_late:.0f} h, -{result.penalty:.1f})"
-    if result.to_grade_by_hand:
-        text += f" ({result.to_grade_by_hand:g} to grade)"
+    if result.to_grade:
+        text += f" ({result.to_grade:g} to grade)"
+    if result.to_review:
+        text += f" ({result.to_review:g} to review)"
     return text
 
 

@@ -19,8 +19,9 @@ import pytest
 from matplotlib.text import Text
 
 from grading.classroom.figures import failure_figure, score_figure, time_figure
-from grading.classroom.report import GradedTest, Result, Summary, summarize, write_report
+from grading.classroom.report import GradedTest, Summary, summarize, write_report
 from grading.classroom.settings import set_due_dates
+from grading.classroom.standing import Standing
 from tests.support.course import COURSE_ID, ROOT, gradebook_url, make_course, run_nbgrader
 
 pytestmark = pytest.mark.slow
@@ -258,7 +259,7 @@ def busy_summary() -> Summary:
         name = path.parent.name
         summary.assignments.append(name)
         summary.results[name] = {
-            f"student-{n:03d}": Result((n * 7 + index) % 35, 34.0) for n in range(120)
+            f"student-{n:03d}": Standing((n * 7 + index) % 35, 34.0) for n in range(120)
         }
         summary.missing[name] = [f"student-{n:03d}" for n in range(120, 140)]
         for cell in json.loads(path.read_text())["cells"]:
