@@ -358,7 +358,7 @@ def main(argv=None) -> int:
     print(
         f"{len(result.placed)} notebooks placed, {len(result.not_placed)} files not placed "
         f"(listed in downloaded/{args.assignment}/not-placed.txt), "
-        f"{len(result.missing)} students on the roster without a submission"
+        f"{len(result.missing)} on the roster without a submission"
     )
     return 0 if result.placed else 1
 
