@@ -6,6 +6,7 @@ import zipfile
 import pytest
 
 from grading.classroom.archive import check_zip
+from tests.support.zips import damage
 
 NOTEBOOK = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}' * 200
 
@@ -16,16 +17,6 @@ def good_zip(path):
         zf.writestr("roerichard_LATE_1002_5552_a2-1.ipynb", NOTEBOOK[::-1])
         zf.writestr("folder/", b"")
     return path
-
-
-def damage(path, entry):
-    """Flip a byte in the middle of ``entry``'s compressed data, as a bad transfer would."""
-    with zipfile.ZipFile(path) as zf:
-        info = zf.getinfo(entry)
-    data = bytearray(path.read_bytes())
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    data[start + info.compress_size // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
 
 
 def test_a_good_zip_gives_its_file_names(tmp_path):

@@ -52,6 +52,7 @@ from tests.support.course import (
     run_module,
     run_nbgrader,
 )
+from tests.support.zips import damage, make_zip
 
 pytestmark = pytest.mark.slow
 
@@ -104,27 +105,6 @@ def notebook_points(path: Path) -> tuple[float, float]:
             else:
                 auto += meta.get("points", 0)
     return auto, manual
-
-
-def make_zip(path: Path, entries) -> Path:
-    """A zip like an LMS's: ``entries`` is [(name, bytes, UTC time of the submission)]."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data, when in entries:
-            info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, data)
-    return path
-
-
-def damage(path: Path, entry: str) -> Path:
-    """The zip with a byte flipped in the middle of ``entry``'s compressed data."""
-    with zipfile.ZipFile(path) as zf:
-        info = zf.getinfo(entry)
-    data = bytearray(path.read_bytes())
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    data[start + info.compress_size // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
-    return path
 
 
 def course_state(root: Path) -> dict:
