@@ -2,6 +2,8 @@
 
     python -m grading.classroom.export grades [--assignment a2_batch_normalization,...]
     python -m grading.classroom.export feedback-zip [--assignment ...]
+    nbgrader export --exporter=grading.classroom.export.CanvasExportPlugin --assignment A \
+        --to grades-canvas.csv                  # the same file through nbgrader (or Moodle...)
 
 ``make export ASSIGNMENT=...`` writes, in ``build/``:
 
@@ -298,14 +300,6 @@ class MoodleExportPlugin(_LmsExport):
         table, _ = self._table(gradebook)
         dest = _write_csv(self.to or OUTPUTS["moodle"], moodle_rows(table, int(time.time())))
         self.log.info("Wrote %d students to %s", len(table.students), dest)
-
-
-class CurrentPenaltiesCsvExportPlugin(CsvExportPlugin):
-    """nbgrader's own CSV export, after the late penalties are recomputed."""
-
-    def export(self, gradebook):
-        refresh_penalties(gradebook, load(Path(self.parent.coursedir.root)).late_policy)
-        super().export(gradebook)
 
 
 @dataclass

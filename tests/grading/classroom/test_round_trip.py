@@ -467,7 +467,7 @@ def test_canvas_file_is_canvas_gradebook_import_layout_cell_by_cell(course, expo
         ["Roe, Richard", "1002", "rroe", "", "", f"{richard:.2f}", ""],  # a3 is not due
         ["Show, Nora", "1004", "nshow", "", "", "", ""],  # no submission: blank, not 0
     ]
-    assert f"{richard:.2f}" == "27.20"  # the numbers: 30 autograded + 4 written, 20 %
+    assert f"{richard:.2f}" == "27.20"  # 30 autograded and 4 written points, 20 % off
     assert_same_cells(read_csv(root / "build" / "grades-canvas.csv"), expected)
 
 
@@ -497,6 +497,26 @@ def test_moodle_file_is_moodles_grade_export_layout_cell_by_cell(course, exporte
         ["Nora", "Show", "nshow", "", "", "", "", "", stamp],
     ]
     assert_same_cells(rows, expected)
+
+
+def test_nbgraders_export_command_writes_the_same_files_with_the_plugins(course, exported):
+    root = course["root"]
+    for lms, columns in (("Canvas", slice(None)), ("Moodle", slice(0, -1))):  # but the time
+        out = root / "build" / f"via-nbgrader-{lms}.csv"
+        done = run_nbgrader(
+            root,
+            "export",
+            f"--exporter=grading.classroom.export.{lms}ExportPlugin",
+            "--to",
+            str(out),
+            "--assignment",
+            A2,
+            "--assignment",
+            A3,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        made = read_csv(root / "build" / f"grades-{lms.lower()}.csv")
+        assert [r[columns] for r in read_csv(out)] == [r[columns] for r in made]
 
 
 def test_the_weighted_total_is_in_the_instructors_file_only(course, exported):
