@@ -48,10 +48,10 @@ from nbgrader.plugins import CsvExportPlugin, ExportPlugin
 
 from grading.classroom.lms import PATTERNS, RECORDS
 from grading.classroom.names import check_assignments
-from grading.classroom.settings import AssignmentSettings, load
+from grading.classroom.settings import AssignmentSettings, course_gradebook_url, load
 from grading.classroom.standing import Standing
 from grading.cli import run_command
-from grading.coursedir import COURSE_ID, ROOT, gradebook_url
+from grading.coursedir import COURSE_ID, ROOT
 from grading.engine.readable import unreadable_notebooks
 from grading.plugins.late import refresh_penalties
 
@@ -324,7 +324,7 @@ def export_grades(
     out = Path(out) if out else root / "build"
     now = now or dt.datetime.now(dt.UTC)
     names = check_assignments(assignments, root) if assignments else None
-    with Gradebook(gradebook_url(root), course_id=COURSE_ID) as gb:
+    with Gradebook(course_gradebook_url(root), course_id=COURSE_ID) as gb:
         names = names or graded_assignments(gb)
         if not names:
             raise ValueError("assignments: nothing is graded yet, so there is nothing to export")

@@ -46,10 +46,10 @@ from traitlets import Enum, Unicode
 
 from grading.classroom.archive import check_zip
 from grading.classroom.names import check_assignments
-from grading.classroom.settings import load
+from grading.classroom.settings import course_gradebook_url, load
 from grading.classroom.staging import replace_folders
 from grading.cli import run_command
-from grading.coursedir import ROOT, gradebook_url, run_nbgrader
+from grading.coursedir import ROOT, run_nbgrader
 from grading.engine.readable import unreadable_notebooks
 
 LMS_NAMES = ("auto", "canvas", "moodle")
@@ -271,7 +271,7 @@ def _sort_out(work: Path, log: str) -> CollectResult:
 def _roster(root: Path) -> list[str]:
     from nbgrader.api import Gradebook
 
-    with Gradebook(gradebook_url(root)) as gb:
+    with Gradebook(course_gradebook_url(root)) as gb:
         return sorted(s.id for s in gb.students)
 
 

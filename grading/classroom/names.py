@@ -15,8 +15,9 @@ import argparse
 import difflib
 from pathlib import Path
 
+from grading.classroom.settings import course_gradebook_url
 from grading.cli import run_command
-from grading.coursedir import ROOT, gradebook_url
+from grading.coursedir import ROOT
 
 KINDS = ("released", "source")
 
@@ -35,10 +36,12 @@ def known_students(root: Path = ROOT) -> list[str]:
     """Students in the gradebook (the roster, and anyone graded) or with a submission folder."""
     root = Path(root)
     students = {p.name for p in (root / "submitted").glob("*") if p.is_dir()}
-    if (root / "gradebook.db").is_file():
+    url = course_gradebook_url(root)
+    sqlite_file = url.removeprefix("sqlite:///").split("?")[0] if url.startswith("sqlite") else ""
+    if not sqlite_file or Path(sqlite_file).is_file():  # not made here just to be read
         from nbgrader.api import Gradebook
 
-        with Gradebook(gradebook_url(root)) as gb:
+        with Gradebook(url) as gb:
             students.update(s.id for s in gb.students)
     return sorted(students)
 

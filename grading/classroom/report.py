@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grading.classroom.mistakes import class_mistakes
-from grading.classroom.settings import load
+from grading.classroom.settings import course_gradebook_url, load
 from grading.classroom.standing import Standing
 from grading.cli import run_command
-from grading.coursedir import COURSE_ID, ROOT, gradebook_url
+from grading.coursedir import COURSE_ID, ROOT
 from grading.engine.readable import unreadable_notebooks
 from grading.plugins.late import refresh_penalties
 
@@ -169,7 +169,7 @@ def summarize(root: Path = ROOT, log_path: Path | None = None) -> Summary:
     root = Path(root)
     summary = Summary()
     unreadable = _unreadable(root)
-    with Gradebook(gradebook_url(root), course_id=COURSE_ID) as gb:
+    with Gradebook(course_gradebook_url(root), course_id=COURSE_ID) as gb:
         refresh_penalties(gb, load(root).late_policy)
         _read_gradebook(gb, root, summary, unreadable)
     for name in summary.assignments:

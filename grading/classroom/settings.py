@@ -121,6 +121,21 @@ def load(root: Path = ROOT) -> Classroom:
     )
 
 
+def course_gradebook_url(root: Path = ROOT) -> str:
+    """The gradebook nbgrader uses for the course at ``root``: ``c.CourseDirectory.db_url``
+    when its ``nbgrader_config.py`` sets one (a PostgreSQL gradebook for a class graded on a
+    cluster), else ``gradebook.db`` in the root. Read the way nbgrader reads the file."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    path = Path(root) / "nbgrader_config.py"
+    if path.is_file():
+        config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+        url = config.get("CourseDirectory", {}).get("db_url")
+        if url:
+            return str(url)
+    return gradebook_url(root)
+
+
 def configure_nbgrader(c, root) -> None:
     """The classroom's part of ``nbgrader_config.py``: the late-penalty plugin and its policy,
     and the penalty following every grade written in this process (formgrader's included)."""
@@ -139,7 +154,7 @@ def set_due_dates(root: Path = ROOT) -> dict:
 
     classroom = load(root)
     written = {}
-    with Gradebook(gradebook_url(root), course_id=COURSE_ID) as gb:
+    with Gradebook(course_gradebook_url(root), course_id=COURSE_ID) as gb:
         for name, settings in classroom.assignments.items():
             # nbgrader stores naive UTC times
             due = settings.due.replace(tzinfo=None) if settings.due else None

@@ -51,3 +51,13 @@ def test_canvas_id_makes_the_header_canvas_matches_by_id(tmp_path):
     (tmp_path / "classroom.toml").write_text('[assignments.a1]\ncanvas_id = "A1"\n')
     with pytest.raises(ValueError, match=r"\[assignments.a1\] canvas_id must be Canvas's numeric"):
         load(tmp_path)
+
+
+def test_the_gradebook_is_the_one_nbgrader_config_names(tmp_path):
+    from grading.classroom.settings import course_gradebook_url
+
+    assert course_gradebook_url(tmp_path) == f"sqlite:///{tmp_path.resolve() / 'gradebook.db'}"
+    (tmp_path / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.db_url = 'postgresql://grader@db-host/gradebook'\n"
+    )
+    assert course_gradebook_url(tmp_path) == "postgresql://grader@db-host/gradebook"
