@@ -21,7 +21,12 @@ from pathlib import Path
 
 from grading.cli import run_command
 from grading.coursedir import COURSE_ID, ROOT, gradebook_url, run_nbgrader
-from grading.plugins.late import LatePolicy, follow_grade_changes
+from grading.plugins.late import (
+    LatePolicy,
+    follow_grade_changes,
+    following_grade_changes,
+    stop_following_grade_changes,
+)
 
 CONFIG_NAME = "classroom.toml"
 ROSTER_COLUMNS = ("id", "first_name", "last_name", "email", "lms_user_id")
@@ -124,12 +129,16 @@ def load(root: Path = ROOT) -> Classroom:
 def course_gradebook_url(root: Path = ROOT) -> str:
     """The gradebook nbgrader uses for the course at ``root``: ``c.CourseDirectory.db_url``
     when its ``nbgrader_config.py`` sets one (a PostgreSQL gradebook for a class graded on a
-    cluster), else ``gradebook.db`` in the root. Read the way nbgrader reads the file."""
+    cluster), else ``gradebook.db`` in the root. Read the way nbgrader reads the file, which
+    leaves this process as it was (the file installs the late penalty's grade hook)."""
     from traitlets.config.loader import PyFileConfigLoader
 
     path = Path(root) / "nbgrader_config.py"
     if path.is_file():
+        hooked = following_grade_changes()
         config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+        if not hooked:
+            stop_following_grade_changes()
         url = config.get("CourseDirectory", {}).get("db_url")
         if url:
             return str(url)

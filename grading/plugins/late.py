@@ -137,6 +137,11 @@ def follow_grade_changes(policy: LatePolicy) -> None:
         event.listen(Session, "before_flush", _recompute_changed_notebooks)
 
 
+def following_grade_changes() -> bool:
+    """Whether ``follow_grade_changes`` is in force in this process."""
+    return "policy" in _following
+
+
 def stop_following_grade_changes() -> None:
     """Undo ``follow_grade_changes`` (tests that set penalties by hand need it gone)."""
     from sqlalchemy import event

@@ -5,6 +5,7 @@ import pytest
 
 from grading.classroom.settings import load, read_roster
 from tests import ROOT
+from tests.support.course import make_course
 
 
 def test_roster_errors_name_the_problem(tmp_path):
@@ -55,9 +56,14 @@ def test_canvas_id_makes_the_header_canvas_matches_by_id(tmp_path):
 
 def test_the_gradebook_is_the_one_nbgrader_config_names(tmp_path):
     from grading.classroom.settings import course_gradebook_url
+    from grading.plugins.late import following_grade_changes
 
     assert course_gradebook_url(tmp_path) == f"sqlite:///{tmp_path.resolve() / 'gradebook.db'}"
     (tmp_path / "nbgrader_config.py").write_text(
         "c = get_config()\nc.CourseDirectory.db_url = 'postgresql://grader@db-host/gradebook'\n"
     )
     assert course_gradebook_url(tmp_path) == "postgresql://grader@db-host/gradebook"
+    # the course's own file installs the grade hook; reading it here leaves none behind
+    course = make_course(tmp_path / "course")
+    assert course_gradebook_url(course) == f"sqlite:///{course.resolve() / 'gradebook.db'}"
+    assert not following_grade_changes()

@@ -57,6 +57,7 @@ def gradebook(tmp_path, monkeypatch):
     written answer not graded yet; nbgrader's autograde penalty (6.0) stored for Richard.
     (nbgrader runs ``alembic`` by name to make a gradebook: this Python's bin/ goes on PATH.)"""
     monkeypatch.setenv("PATH", nbgrader_env()["PATH"])
+    stop_following_grade_changes()  # whatever ran before in this process, no hook to start with
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     with Gradebook(url) as gb:
         gb.update_or_create_assignment(A2, duedate=DUE)
