@@ -2,7 +2,8 @@
 
 Each figure uses matplotlib's constrained layout, which makes room for every title, tick label,
 axis label and legend; panels wrap into rows of at most ``PANELS_PER_ROW`` so long titles stay
-readable; per-test bars get one figure per assignment, as tall as its number of tests; the
+readable, and the figure is never narrower than its title (one assignment early in the term);
+per-test bars get one figure per assignment, as tall as its number of tests; the
 grading times carry no per-student tick labels (a class of hundreds would print over each
 other), the slowest submissions are named in the page's text instead. The test of the report
 measures every text's extent on the drawn figures.
@@ -14,6 +15,7 @@ import math
 
 PANELS_PER_ROW = 3
 PANEL_WIDTH = 3.6  # inches
+SCORES_MIN_WIDTH = 6.4  # inches: the score figure's title, with one or two panels under it
 DPI = 90
 
 
@@ -38,7 +40,7 @@ def score_figure(summary):
     fig, axes = plt.subplots(
         rows,
         columns,
-        figsize=(PANEL_WIDTH * columns, 2.9 * rows + 0.4),
+        figsize=(max(PANEL_WIDTH * columns, SCORES_MIN_WIDTH), 2.9 * rows + 0.4),
         squeeze=False,
         layout="constrained",
     )

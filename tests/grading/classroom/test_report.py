@@ -295,6 +295,19 @@ def test_no_figure_has_overlapping_text():
     assert figures["a5_regularization"].get_size_inches()[1] == pytest.approx(1.6 + 0.26 * a5)
 
 
+@pytest.mark.parametrize("count", [1, 2, 4])
+def test_the_score_figure_of_the_first_weeks_keeps_its_title_inside(count):
+    """Early in the term one or two assignments have submissions: the title, wider than one or
+    two panels, must still fit."""
+    matplotlib.use("Agg")
+    summary = busy_summary()
+    summary.assignments = summary.assignments[:count]
+    fig = score_figure(summary)
+    assert overlaps(fig) == []
+    width = max(3.6 * min(count, 3), 6.4)
+    assert fig.get_size_inches() == pytest.approx([width, 2.9 * (1 if count <= 3 else 2) + 0.4])
+
+
 def test_the_overlap_check_finds_overlapping_text():
     import matplotlib.pyplot as plt
 
