@@ -415,7 +415,8 @@ def main(argv=None) -> int:
         for kind, path in result.files.items():
             print(f"  {kind:<9} {path}")
         for assignment, students in result.blank.items():
-            print(f"{assignment}: blank in the LMS files for {len(students)} students:")
+            count = f"{len(students)} student{'s' if len(students) != 1 else ''}"
+            print(f"{assignment}: blank in the LMS files for {count}:")
             for student, why in sorted(students.items()):
                 print(f"  {student}: {why}")
     else:
