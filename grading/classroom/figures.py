@@ -89,6 +89,7 @@ def failure_figure(summary, name: str):
 def time_figure(summary):
     """Grading time per submission, fastest to slowest; red for a fault or a failure."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     entries = sorted(summary.log, key=lambda e: e.get("seconds", 0))
     fig, ax = plt.subplots(figsize=(8, 2.8), layout="constrained")
@@ -99,5 +100,6 @@ def time_figure(summary):
     ax.bar(range(1, len(entries) + 1), [e.get("seconds", 0) for e in entries], color=colors)
     ax.set_xlabel("submissions, fastest to slowest (red: a fault or a failure)")
     ax.set_ylabel("seconds")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # submission 1, 2, ...: never 1.25
     ax.set_title("Grading time per submission")
     return fig

@@ -302,9 +302,13 @@ def test_the_score_figure_of_the_first_weeks_keeps_its_title_inside(count):
     matplotlib.use("Agg")
     summary = busy_summary()
     summary.assignments = summary.assignments[:count]
+    summary.log = summary.log[: 2 * count]
     fig = score_figure(summary)
     assert overlaps(fig) == []
     width = max(3.6 * min(count, 3), 6.4)
+    few = time_figure(summary)  # a couple of submissions: ticks count whole submissions
+    few.canvas.draw()
+    assert all(float(t).is_integer() for t in few.axes[0].get_xticks())
     assert fig.get_size_inches() == pytest.approx([width, 2.9 * (1 if count <= 3 else 2) + 0.4])
 
 
