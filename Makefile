@@ -112,7 +112,7 @@ bench-autograde-parallel: $(STAMP) sandbox-deps ## submissions per hour with 1 a
 # submitted/<student>/<assignment>/ -> autograded/ -> feedback/ and build/grades.csv.
 .PHONY: release autograde restore feedback export student-bundle
 
-release: $(STAMP) ## regenerate assignments/ from solutions/, all or ASSIGNMENT=name (nbgrader generate_assignment; DB=)
+release: $(STAMP) ## regenerate assignments/ from solutions/ (ASSIGNMENT= for one; DB=)
 	$(BIN)/python -m grading.classroom.names --kind source --assignment "$(ASSIGNMENT)"
 	$(NBGRADER) generate_assignment "$(or $(ASSIGNMENT),*)" --force $(if $(DB),--db $(DB))
 
@@ -134,7 +134,7 @@ restore: $(STAMP) ## put back the newest gradebook backup (BACKUP=name for anoth
 feedback: $(STAMP) ## feedback/<student>/<assignment>/*.html for every graded submission
 	$(NBGRADER) generate_feedback "*" --force
 
-export: $(STAMP) ## LMS grade files for ASSIGNMENT=a,b (Canvas, Moodle) and build/grades-total.csv (PARTIAL=1)
+export: $(STAMP) ## grade files in build/ for Canvas, Moodle and you (ASSIGNMENT=a,b PARTIAL=1)
 	$(ON_VENV_PATH) $(BIN)/python -m grading.classroom.export grades \
 		$(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(PARTIAL),--partial)
 
