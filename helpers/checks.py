@@ -313,6 +313,14 @@ def _snapshot(value):
     return None
 
 
+def _restore(value, copy) -> None:
+    """Put the numbers of ``copy`` back into the argument ``value`` the call changed."""
+    if isinstance(value, np.ndarray) and value.shape == copy.shape and value.flags.writeable:
+        np.copyto(value, copy, casting="unsafe")
+    elif isinstance(value, list):
+        value[:] = copy.tolist()
+
+
 def call_unmodified(
     function: Callable, *args, case: str, returns: tuple[str, ...] | None = None, **kwargs
 ):
@@ -321,8 +329,10 @@ def call_unmodified(
     A step written ``w -= learning_rate * g`` changes the caller's array, and the test that then
     compares the new weights with the old ones reads the new values twice: a value check reports
     "|w_new - w| is 0" instead of the cause. Every array (or list of numbers) among the arguments
-    is compared with a copy taken before the call, before any value is checked. With ``returns``
-    (the names of the values the function returns), the result is checked by ``check_tuple``.
+    is compared with a copy taken before the call, before any value is checked, and put back
+    when it changed: the tests share their inputs, and one in-place slip must not spoil the next
+    test. With ``returns`` (the names of the values the function returns), the result is checked
+    by ``check_tuple``.
     """
     before = {
         name: (value, copy)
@@ -340,10 +350,11 @@ def call_unmodified(
             where = f" at index {tuple(int(i) for i in first)}" if changed.ndim else ""
             detail = (
                 f"{int(changed.sum())} of {changed.size} values changed (first{where}: was "
-                f"{number(copy[first])}, now {number(after[first])})"
+                f"{number(copy[first])}, now {number(np.asarray(value)[first])})"
             )
         else:
             detail = f"it had shape {copy.shape}, now {np.shape(value)}"
+        _restore(value, copy)
         raise CheckFailed(
             f"{case}:\nthe call modified its argument `{name}` in place: {detail}.\n"
             f"Likely mistake: `{name} -= ...`, `{name} *= ...` or `{name}[...] = ...` change the "
@@ -375,11 +386,13 @@ class builds_on:  # a context manager, named like the function it reads as: `wit
     One wrong ``adam_step`` otherwise fails the AdamW tests with numbers only, and the student
     looks for the mistake in the wrong function. ``own_tests`` runs only after a failure, and
     only its verdict counts: a dependent function written without ``name`` is judged alone.
-    ``by`` names the function under test when it is another one than ``name``.
+    ``by`` names the function under test when it is another one than ``name``. A test that
+    goes through several functions passes ``{name: own_tests}``, in the order to fix them.
     """
 
-    def __init__(self, name: str, own_tests: Callable[[], object], *, by: str | None = None):
-        self.name, self.own_tests, self.by = name, own_tests, by
+    def __init__(self, name, own_tests: Callable[[], object] | None = None, *, by=None):
+        self.prerequisites = dict(name) if isinstance(name, Mapping) else {name: own_tests}
+        self.by = by
 
     def __enter__(self):
         return self
@@ -387,15 +400,20 @@ class builds_on:  # a context manager, named like the function it reads as: `wit
     def __exit__(self, kind, error, traceback):
         if not isinstance(error, Exception):
             return False
-        cause = failure_of(self.own_tests)
-        if cause is None:
+        failing = (
+            (name, cause)
+            for name, own_tests in self.prerequisites.items()
+            if (cause := failure_of(own_tests)) is not None
+        )
+        name, cause = next(failing, (None, None))
+        if name is None:
             return False
         checked = isinstance(error, CheckFailed)
         here = str(error) if checked else f"{type(error).__name__}: {error}"
         user = f", and `{self.by}` builds on it" if self.by else ""
         message = (
-            f"Fix `{self.name}` first: it fails its own tests{user}.\n"
-            f"{self.name}'s test: {_gist(cause)}\nThis test: {_gist(here)}"
+            f"Fix `{name}` first: it fails its own tests{user}.\n"
+            f"{name}'s test: {_gist(cause)}\nThis test: {_gist(here)}"
         )
         if checked:  # the numbers are in the message; the traceback would repeat them
             raise CheckFailed(message) from None

@@ -214,7 +214,7 @@ def test_an_argument_changed_in_place_is_named_before_any_value():
     assert (
         "\nLikely mistake: `w -= ...`, `w *= ...` or `w[...] = ...` change the caller's" in message
     )
-    w = np.array([1.0, 2.0])
+    assert np.array_equal(w, [1.0, 2.0]), "the argument was not put back for the next test"
     new_w, _ = call_unmodified(on_a_copy, w, g, learning_rate=0.2, case="c", returns=("w", "g"))
     assert np.array_equal(w, [1.0, 2.0]) and np.allclose(new_w, [0.0, 2.0])
     message = failure(call_unmodified, on_a_copy, w, g, case="c", returns=("w",))
@@ -227,6 +227,7 @@ def test_lists_and_functions_without_a_signature_are_watched_too():
     assert message.startswith(
         "f(b):\nthe call modified its argument `b` in place: it had shape (2,)"
     )
+    assert boundaries == [5, 15]
 
     class Opaque:
         """A callable whose signature cannot be read (a proxy, say)."""
@@ -298,3 +299,24 @@ def test_a_dependent_test_is_judged_alone_when_the_function_it_builds_on_passes(
     with builds_on("inner", lambda: calls.append("again")):
         check_close(2.0, 2.0, "outer(1)")
     assert calls == ["own"], "the function's own tests ran although nothing failed"
+
+
+def test_a_test_through_several_functions_names_the_first_that_fails_its_own_tests():
+    def fails():
+        check_close(0.0, 1.0, "f(0)")
+
+    def passes():
+        return None
+
+    prerequisites = {"activation": passes, "activation_derivative": fails}
+    with pytest.raises(CheckFailed) as info:
+        with builds_on(prerequisites, by="chain_gradients"):
+            check_close(3.0, 2.0, "chain(1)")
+    assert str(info.value).startswith(
+        "Fix `activation_derivative` first: it fails its own tests, and `chain_gradients` builds "
+        "on it.\nactivation_derivative's test: f(0):"
+    )
+    with pytest.raises(CheckFailed) as info:
+        with builds_on({"activation": passes}, by="chain_gradients"):
+            check_close(3.0, 2.0, "chain(1)")
+    assert str(info.value).startswith("chain(1):\n")
