@@ -417,6 +417,25 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 knock_on=ADAMW_TESTS,
             ),
         ],
+        [
+            Mistake(
+                "rmsprop_step",
+                "rmsprop-step",
+                "s = rho * s + (1 - rho) * g**2",
+                "s = rho * s + (1 - rho) * g",
+                ("test-rmsprop-basic", "test-rmsprop-keras", "test-rmsprop-hidden"),
+                "s averages the gradients, not their squares",
+            ),
+            Mistake(
+                "adam_step",
+                "adam-step",
+                "    v = beta_2 * v + (1 - beta_2) * g**2\n",
+                "    v = beta_2 * v + (1 - beta_2) * g\n",
+                ("test-adam-basic", "test-adam-keras", "test-adam-epsilon", "test-adam-hidden"),
+                "v averages the gradients, not their squares",
+                knock_on=ADAMW_TESTS,
+            ),
+        ],
     ],
     A1: [
         [
