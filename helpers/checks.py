@@ -186,7 +186,11 @@ def check_close(
         summary = _both(expected, array)
     non_finite = int((~np.isfinite(array)).sum())
     if non_finite:
-        summary += f" ({non_finite} values are not finite numbers)"
+        summary += (
+            " (1 value is not a finite number)"
+            if non_finite == 1
+            else f" ({non_finite} values are not finite numbers)"
+        )
     message = f"{case}:\n{what} is wrong: {summary} (tolerance rtol={rtol:g}, atol={atol:g})."
     if array.ndim and array.size > 1:
         message += f"\nExpected {preview(expected)}, got {preview(array)}."

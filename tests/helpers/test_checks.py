@@ -106,6 +106,8 @@ def test_non_finite_values_are_reported_in_words():
     message = failure(check_close, got, np.ones(3), "case")
     assert "2 values are not finite numbers" in message
     assert not re.search(r"\bnan\b", message, flags=re.IGNORECASE), message
+    message = failure(check_close, [1.0, np.inf], [1.0, 2.0], "case")
+    assert "(1 value is not a finite number)" in message
     message = failure(check_close, np.nan, 1.0, "case")
     assert "got not-a-number" in message and "nan " not in message.lower()
 
