@@ -57,6 +57,9 @@ c.Autograde.sanitize_preprocessors = [
 # the cells it did not run. Warnings on stderr do not cost a test its points
 # (grading/plugins/stderr.py).
 # Per assignment: c.SandboxedExecute.memory_limit_per_assignment = {"a5_regularization": "6G"}.
+# The caps come from a cgroup where one can be made, else from a fallback without cgroups
+# (docs/deployment.md: which host gets which); c.SandboxedKernelManager.caps = "cgroup" or
+# "fallback" insists on one.
 # nbgrader's own `Execute.timeout` still works and, set, applies to every cell.
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,

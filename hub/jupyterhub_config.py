@@ -19,16 +19,25 @@ Each user's server is ``jupyterhub-singleuser`` from the environment JupyterHub 
 that unix user (``LocalProcessSpawner``), with ``JUPYTER_CONFIG_PATH`` pointing at ``hub/config/
 instructor`` or ``hub/config/student``: the course id and the exchange for everyone, the
 course's own ``nbgrader_config.py`` (and so its grading extensions) for the instructor, and
-formgrader and Create Assignment switched off for students.
+formgrader and Create Assignment switched off for students. On cgroup v2 a user's server starts
+in the cgroup ``hub/setup_course.py`` delegated to that user (``CourseSpawner``), so that the
+instructor's grading can cap each kernel with a cgroup of its own.
 """
 
 import os
 import sys
 
+from jupyterhub.spawner import LocalProcessSpawner
+
 c = get_config()  # noqa: F821 - provided by traitlets when JupyterHub loads this file
 
 HUB_DIR = os.path.dirname(os.path.abspath(__file__))
 COURSE_ROOT = os.path.dirname(HUB_DIR)
+if COURSE_ROOT not in sys.path:
+    sys.path.append(COURSE_ROOT)  # the course's grading/ package
+
+from grading.plugins.cgroups import enter_delegated  # noqa: E402
+
 VENV_BIN = os.path.dirname(sys.executable)  # build/hub-venv/bin: the users' environment
 INSTRUCTOR = os.environ.get("COURSE_HUB_INSTRUCTOR", "instructor")
 STUDENTS = [s for s in os.environ.get("COURSE_HUB_STUDENTS", "student1,student2").split(",") if s]
@@ -60,6 +69,27 @@ c.Authenticator.allowed_users = {INSTRUCTOR, *STUDENTS}
 c.Authenticator.admin_users = {INSTRUCTOR}
 
 # ---------------------------------------------------------------- each user's JupyterLab
+
+
+class CourseSpawner(LocalProcessSpawner):
+    """``LocalProcessSpawner`` that starts a server in its user's delegated cgroup, if any (v2
+    lets a process into a delegated group only from someone who may write the group above, so
+    root does it, just before dropping to the user; a no-op on v1 and for other users)."""
+
+    def make_preexec_fn(self, name):
+        drop_to_user = super().make_preexec_fn(name)
+
+        def preexec():
+            try:
+                enter_delegated(name)
+            except OSError:
+                pass  # no cgroup then: grading falls back to caps without one
+            drop_to_user()
+
+        return preexec
+
+
+c.JupyterHub.spawner_class = CourseSpawner
 c.Spawner.cmd = [os.path.join(VENV_BIN, "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 120

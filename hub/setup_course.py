@@ -48,12 +48,15 @@ def make_exchange(path: Path) -> Path:
 
 
 def delegate_grading_cgroups(user: str | None) -> list[Path]:
-    """Hand the grading sandbox's parent cgroups to ``user`` (``None``: back to root) with the
-    engine's own ``grading.plugins.cgroups.delegate``, so that formgrader's Autograde button,
-    which runs as the instructor, can cap each sandboxed kernel."""
-    from grading.plugins.cgroups import delegate
+    """Hand a cgroup subtree to ``user`` (``None``: give it back) with the engine's own
+    ``grading.plugins.cgroups.delegate``, so that formgrader's Autograde button, which runs as
+    the instructor, can cap each sandboxed kernel with a cgroup. cgroup v1: the parent groups;
+    v2: ``grading/<user>``, in which the Hub starts that user's server
+    (``hub/jupyterhub_config.py``). Where neither can be had, grading falls back to caps
+    without cgroups (``grading.plugins.caps``)."""
+    from grading.plugins.cgroups import delegate, undelegate
 
-    return delegate(user or "root")
+    return delegate(user) if user else undelegate()
 
 
 def _chown_tree(path: Path, user: str) -> None:

@@ -14,7 +14,8 @@ nbgrader grades the submissions of a run one after another in one process. Here 
 A student's errors, crashes and timeouts are grades, not failures of the run: a job fails only
 when nbgrader itself could not grade the submission. Each job reports its score from the
 gradebook and the faults the autograded notebook records (``grading.plugins.execution``), and is
-appended to ``build/grading-log.jsonl``.
+appended to ``build/grading-log.jsonl`` with the mechanism that capped its kernel's memory and
+processes (``grading.plugins.caps``), which the run also prints once.
 """
 
 import json
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from grading.coursedir import SQLITE_TIMEOUT, gradebook_url
 from grading.engine.backup import SKIP_ENV
+from grading.plugins.caps import CAPS_LOG_PREFIX
 from grading.plugins.execution import KERNEL_DIED, NOT_RUN, TIMED_OUT
 
 FAULT_NAMES = (KERNEL_DIED, TIMED_OUT)
@@ -58,6 +60,7 @@ class Result:
     notes: list = field(default_factory=list)
     error: str = ""
     time: str = ""
+    caps: str = ""  # what capped the kernel's memory and processes, as nbgrader logged it
 
     def summary(self) -> str:
         """One line for the instructor."""
@@ -178,6 +181,7 @@ def grade_job(
         )
     seconds = time.monotonic() - start
     notes = re.findall(r"NOTE: (.*)", done.stderr)
+    caps = "; ".join(dict.fromkeys(re.findall(re.escape(CAPS_LOG_PREFIX) + r"(.*)", done.stderr)))
     autograded = Path(root) / "autograded" / job.student / job.assignment
     notebooks = sorted(autograded.glob("*.ipynb"))
     errors = [line for line in done.stderr.splitlines() if "| ERROR]" in line]
@@ -191,11 +195,21 @@ def grade_job(
             notes=notes,
             error=reason[-300:],
             time=stamp,
+            caps=caps,
         )
     score, max_score = read_score(db_url, job)
     faults = [f for nb in notebooks for f in faults_in(nb)]
     return Result(
-        job.assignment, job.student, "graded", seconds, score, max_score, faults, notes, time=stamp
+        job.assignment,
+        job.student,
+        "graded",
+        seconds,
+        score,
+        max_score,
+        faults,
+        notes,
+        time=stamp,
+        caps=caps,
     )
 
 
@@ -208,11 +222,15 @@ def append_log(root: Path, result: Result) -> None:
 
 
 def _collect(root: Path, finished, total: int, report) -> list[Result]:
-    """Log and report each result as its job finishes (in whatever order they finish)."""
-    results = []
+    """Log and report each result as its job finishes (in whatever order they finish); the caps
+    in force once, when the first job names them (again only if a later job's differ)."""
+    results, caps_seen = [], set()
     for number, future in enumerate(finished, start=1):
         result = future.result()
         append_log(root, result)
+        if result.caps and result.caps not in caps_seen:
+            caps_seen.add(result.caps)
+            report(f"{CAPS_LOG_PREFIX}{result.caps}")
         report(f"[{number}/{total}] {result.summary()}")
         results.append(result)
     return results

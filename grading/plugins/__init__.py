@@ -1,8 +1,10 @@
 """What nbgrader loads from ``nbgrader_config.py`` while it grades one submission.
 
-- ``execution.SandboxedExecute`` (with ``sandbox`` and ``cgroups``): every submission's kernel in a
+- ``execution.SandboxedExecute`` (with ``sandbox`` and ``caps``): every submission's kernel in a
   bubblewrap sandbox with memory, process, time and output caps; a dead kernel costs only the
-  cells it did not run.
+  cells it did not run. The memory and process caps come from a cgroup (``cgroups``: v1, or v2
+  in a subtree the grader owns) or, where none can be made, from ``fallback`` (a per-kernel
+  process limit and ``watchdog``, which follows the kernel's processes and memory).
 - ``sanitize``: pasted, duplicated or deleted cells are repaired before grading.
 - ``stderr.StderrIsNotFailure``: a warning on stderr does not cost a test its points.
 - ``feedback.HideHiddenTests``: feedback names a failed hidden test and its message, never its

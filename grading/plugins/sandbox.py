@@ -12,7 +12,8 @@ read ``solutions/`` and the gradebook, write anywhere the grader can, and reach 
 - network, pid, IPC and UTS namespaces of its own: no network at all, and when the kernel ends
   every process it started ends with it;
 - run as ``nobody`` (when grading as root) with no capabilities;
-- a cgroup caps memory and processes (``grading.plugins.cgroups``).
+- memory and processes capped (``grading.plugins.caps``: a cgroup, or where none can be made a
+  per-kernel process limit and a memory watchdog; the kernel then runs as a user of its own).
 
 The kernel talks to nbgrader over Jupyter's ``ipc`` transport: Unix sockets in a per-kernel run
 directory that both sides see. TCP on 127.0.0.1 cannot cross the network namespace.
@@ -34,9 +35,10 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, List, Unicode
 
-from grading.plugins.cgroups import KernelCgroup, format_bytes
+from grading.plugins.caps import announce, kernel_caps
+from grading.plugins.cgroups import format_bytes
 
-SANDBOX_UID = SANDBOX_GID = 65534  # nobody / nogroup
+SANDBOX_UID = 65534  # nobody (and nogroup)
 HOME = "/home/student"
 WORK = f"{HOME}/work"
 SYSTEM_DIRS = ("/usr", "/etc")
@@ -89,6 +91,7 @@ class SandboxSpec:
     env: dict[str, str] = field(default_factory=dict)
     tmp_size: int = 1 << 30
     drop_privileges: bool = False  # switch to nobody inside (when the grader is root)
+    uid: int = SANDBOX_UID  # whom to switch to
 
 
 def _covered(path: str, bound: list[str]) -> bool:
@@ -155,7 +158,7 @@ def bwrap_command(kernel_cmd: list[str], spec: SandboxSpec, bwrap: str = "bwrap"
         args += ["--setenv", key, value]
     if spec.drop_privileges:
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"]
-        args += ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}"]
+        args += ["setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}"]
         args += ["--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
     else:
         args += ["--"]
@@ -267,15 +270,19 @@ class SandboxedKernelManager(AsyncKernelManager):
     extra_read_only_paths = List(
         Unicode(), [], help="More host paths the kernel may read (bound read-only)."
     ).tag(config=True)
+    caps = Unicode(
+        "auto",
+        help="How memory and processes are capped: 'cgroup', 'fallback' (no cgroup: a process "
+        "limit and a memory watchdog) or 'auto' (a cgroup where one can be made). The "
+        "environment variable COURSE_CAPS overrides it.",
+    ).tag(config=True)
 
     _run_dir = None
-    _cgroup = None
+    _caps = None
     _reason = None
 
     async def _async_pre_start_kernel(self, **kw):
         self._run_dir = tempfile.mkdtemp(prefix="grading-kernel-")
-        if os.geteuid() == 0:
-            os.chown(self._run_dir, SANDBOX_UID, SANDBOX_GID)
         self.transport = "ipc"
         self.ip = os.path.join(self._run_dir, "kernel")
         self.connection_file = os.path.join(self._run_dir, "kernel.json")
@@ -302,29 +309,37 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         bwrap = shutil.which("bwrap") or "bwrap"
         spec = self.sandbox_spec(kernel_cmd, kw.pop("cwd", None))
-        if os.geteuid() == 0:
-            os.chown(self.connection_file, SANDBOX_UID, SANDBOX_GID)
-        command = bwrap_command(kernel_cmd, spec, bwrap=bwrap)
+        inner, outer = [], []
         if self.memory_limit or self.max_processes:
-            self._cgroup = KernelCgroup(
-                name=os.path.basename(self._run_dir),
+            self._caps = kernel_caps(
+                os.path.basename(self._run_dir),
                 memory_bytes=self.memory_limit or 2**62,
                 max_processes=self.max_processes or 4_194_304,
+                prefer=self.caps,
+                tmpfs=("/tmp", "/dev/shm", HOME),
             )
-            command = self._cgroup.launcher_prefix() + command
+            announce(self._caps, self.log)
+            spec.uid = self._caps.sandbox_uid or spec.uid
+            inner, outer = self._caps.kernel_prefix(), self._caps.launcher_prefix()
+        if os.geteuid() == 0:
+            os.chown(self._run_dir, spec.uid, spec.uid)
+            os.chown(self.connection_file, spec.uid, spec.uid)
+        command = outer + bwrap_command(inner + list(kernel_cmd), spec, bwrap=bwrap)
         kw["cwd"] = self._run_dir
         kw["stdout"] = subprocess.DEVNULL  # ipykernel's console banner; outputs go over ipc
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         self.log.debug("Sandboxed kernel: %s", command)
         await super()._async_launch_kernel(command, **kw)
+        if self._caps is not None:
+            self._caps.started(self.provisioner.process.pid)
 
     def death_reason(self) -> str:
         """Why the kernel is gone, in words for a student's feedback."""
         if self._reason:
             return self._reason
-        if self._cgroup is not None and self._cgroup.oom_killed():
+        if self._caps is not None and self._caps.oom_killed():
             reason = f"memory limit of {format_bytes(self.memory_limit)} exceeded"
-        elif self._cgroup is not None and self._cgroup.process_limit_hit():
+        elif self._caps is not None and self._caps.process_limit_hit():
             reason = f"process limit of {self.max_processes} reached"
         else:
             process = getattr(self.provisioner, "process", None)
@@ -343,11 +358,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         if restart:
             return
-        if self._cgroup is not None:
-            left = self._cgroup.close()
+        if self._caps is not None:
+            left = self._caps.close()
             if left:
                 self.log.info("Ended %d process(es) the student's kernel left running", left)
-            self._cgroup = None
+            self._caps = None
         if self._run_dir is not None:
             shutil.rmtree(self._run_dir, ignore_errors=True)
             self._run_dir = None

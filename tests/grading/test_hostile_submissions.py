@@ -9,6 +9,11 @@ feedback line, and the host: none of these would hold without the sandbox.
 
 One more submission goes through formgrader's route: ``NbGraderAPI.autograde``, the call behind
 its Autograde button, with the course's ``nbgrader_config.py``.
+
+The submissions that test the caps (``CAP_FIXTURES``: 6 GiB of memory, a fork bomb, a process
+left running) are graded a second time with the caps' fallback forced (``COURSE_CAPS=fallback``:
+no cgroup, a per-kernel process limit and a memory watchdog), between the two honest students,
+and must come out the same.
 """
 
 import json
@@ -42,6 +47,7 @@ ASSIGNMENT = "a2_batch_normalization"  # NumPy work: the cheapest assignment to 
 FIXTURES = ROOT / "tests" / "fixtures" / "grading" / "hostile"
 HONEST = ("aaa-honest", "zzz-honest")
 HOSTILE = tuple(sorted(p.stem for p in FIXTURES.glob("*.py")))
+CAP_FIXTURES = ("detached", "fork_bomb", "memory")
 FORMGRADER_STUDENT = "formgrader-write-files"
 
 
@@ -127,8 +133,9 @@ class Listener:
 class Graded:
     root: Path
     token: str
+    students: tuple
     engine: subprocess.CompletedProcess
-    formgrader: subprocess.CompletedProcess
+    formgrader: subprocess.CompletedProcess | None
     scores: dict
     full: float
     after_last: float
@@ -148,6 +155,10 @@ class Graded:
     def line(self, student) -> str:
         return next(line for line in self.engine.stdout.splitlines() if f"] {student} " in line)
 
+    def log(self) -> list[dict]:
+        text = (self.root / "build" / "grading-log.jsonl").read_text()
+        return [json.loads(line) for line in text.splitlines()]
+
 
 FORMGRADER_SCRIPT = """
 import sys
@@ -161,9 +172,10 @@ print("SUCCESS" if result["success"] else "FAILED " + result.get("log", ""))
 """
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Graded:
-    root = make_course(tmp_path_factory.mktemp("sandbox") / "course")
+def grade_class(folder: Path, hostile: tuple, caps: str | None = None, formgrader=True) -> Graded:
+    """The honest students and the ``hostile`` fixtures, graded in one run of the engine (with
+    ``COURSE_CAPS=caps`` when given), then formgrader's route, then feedback."""
+    root = make_course(folder / "course")
     assert run_nbgrader(root, "generate_assignment", ASSIGNMENT).returncode == 0
     solution_path = root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     solution = json.loads(solution_path.read_text())
@@ -173,31 +185,37 @@ def graded(tmp_path_factory) -> Graded:
     values = {"course": root, "home": Path.home(), "token": token, "port": listener.port}
     for student in HONEST:
         submit(root, student, ASSIGNMENT, solution_path)
-    for name in HOSTILE:
+    for name in hostile:
         submit(root, name, ASSIGNMENT, hostile_notebook(solution, FIXTURES / f"{name}.py", values))
-    env = nbgrader_env()
-    try:
-        engine = run_engine(root, "--jobs", "2")
-        fixture = FIXTURES / "write_files.py"
-        submit(root, FORMGRADER_STUDENT, ASSIGNMENT, hostile_notebook(solution, fixture, values))
-        formgrader = subprocess.run(
-            [sys.executable, "-c", FORMGRADER_SCRIPT, ASSIGNMENT, FORMGRADER_STUDENT],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-    finally:
-        listener.close()
+    formgraded = None
+    with pytest.MonkeyPatch.context() as patch:
+        if caps:
+            patch.setenv("COURSE_CAPS", caps)
+        try:
+            engine = run_engine(root, "--jobs", "2")
+            if formgrader:
+                fixture = FIXTURES / "write_files.py"
+                notebook = hostile_notebook(solution, fixture, values)
+                submit(root, FORMGRADER_STUDENT, ASSIGNMENT, notebook)
+                formgraded = subprocess.run(
+                    [sys.executable, "-c", FORMGRADER_SCRIPT, ASSIGNMENT, FORMGRADER_STUDENT],
+                    cwd=root,
+                    env=nbgrader_env(),
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                )
+        finally:
+            listener.close()
     feedback = run_nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
     assert feedback.returncode == 0, feedback.stderr[-3000:]
     scores = {s: v for (a, s), v in read_scores(root).items() if a == ASSIGNMENT}
     return Graded(
         root=root,
         token=token,
+        students=(*HONEST, *hostile),
         engine=engine,
-        formgrader=formgrader,
+        formgrader=formgraded,
         scores=scores,
         full=sum(meta(c).get("points", 0) for c in solution["cells"] if is_test(c)),
         after_last=points_after_last_answer(solution),
@@ -206,19 +224,62 @@ def graded(tmp_path_factory) -> Graded:
     )
 
 
-def test_the_run_grades_everyone_and_exits_0(graded):
-    assert graded.engine.returncode == 0, graded.engine.stdout + graded.engine.stderr[-3000:]
-    assert set(graded.scores) == {*HONEST, *HOSTILE, FORMGRADER_STUDENT}
-    assert f"Graded {len(HONEST) + len(HOSTILE)} of {len(HONEST) + len(HOSTILE)}" in (
-        graded.engine.stdout
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Graded:
+    """Every fixture, with the caps this host gives by default (a cgroup where one can be made)."""
+    return grade_class(tmp_path_factory.mktemp("sandbox"), HOSTILE)
+
+
+@pytest.fixture(scope="module")
+def graded_fallback(tmp_path_factory) -> Graded:
+    """The cap fixtures again, with the fallback forced: no cgroup at all."""
+    return grade_class(
+        tmp_path_factory.mktemp("fallback"), CAP_FIXTURES, caps="fallback", formgrader=False
     )
-    assert "Gradebook backed up to backups/gradebook-" in graded.engine.stdout
+
+
+@pytest.fixture(params=["cgroup path", "fallback"])
+def capped(request) -> Graded:
+    """Each cap test, once per grading: the default one and the fallback one."""
+    return request.getfixturevalue(
+        "graded" if request.param == "cgroup path" else "graded_fallback"
+    )
+
+
+def cgroup_unavailable() -> str:
+    """Why this host cannot give a kernel a cgroup ('' when it can)."""
+    from grading.plugins.cgroups import CgroupError, KernelCgroup
+
+    try:
+        KernelCgroup(f"grading-hostile-probe-{os.getpid()}", 2**30, 16).close(grace=0)
+    except CgroupError as error:
+        return error.cause
+    return ""
+
+
+def test_the_run_grades_everyone_and_exits_0(capped):
+    assert capped.engine.returncode == 0, capped.engine.stdout + capped.engine.stderr[-3000:]
+    formgraded = {FORMGRADER_STUDENT} if capped.formgrader else set()
+    assert set(capped.scores) == {*capped.students, *formgraded}
+    total = len(capped.students)
+    assert f"Graded {total} of {total}" in capped.engine.stdout
+    assert "Gradebook backed up to backups/gradebook-" in capped.engine.stdout
 
 
 @pytest.mark.parametrize("student", HONEST)
-def test_honest_students_before_and_after_get_full_marks(graded, student):
-    assert graded.scores[student].code_score == graded.full
-    assert f"{graded.full:g} / " in graded.line(student)
+def test_honest_students_before_and_after_get_full_marks(capped, student):
+    assert capped.scores[student].code_score == capped.full
+    assert f"{capped.full:g} / " in capped.line(student)
+
+
+def test_the_caps_in_force_are_printed_once_and_logged(capped, request):
+    fallback = "fallback" in request.node.callspec.id
+    if not fallback and cgroup_unavailable():
+        pytest.skip(f"this host cannot give a kernel a cgroup ({cgroup_unavailable()})")
+    expected = "fallback without cgroups (forced by configuration)" if fallback else "cgroup v"
+    printed = [x for x in capped.engine.stdout.splitlines() if x.startswith("Memory and process")]
+    assert len(printed) == 1 and expected in printed[0], capped.engine.stdout[:2000]
+    assert all(r["caps"].startswith(expected) for r in capped.log()), capped.log()
 
 
 def test_solutions_and_the_autograded_copy_are_out_of_reach(graded):
@@ -259,10 +320,19 @@ def test_no_network_not_even_the_graders_loopback(graded):
     assert graded.scores["network"].code_score == graded.full
 
 
-def test_memory_cap_ends_the_kernel_and_costs_only_the_cells_after(graded):
-    assert graded.scores["memory"].code_score == graded.full - graded.after_last
-    assert "memory limit of 4 GiB exceeded" in graded.feedback("memory")
-    assert "memory limit of 4 GiB exceeded" in graded.line("memory")
+def test_memory_cap_ends_the_kernel_and_costs_only_the_cells_after(capped):
+    assert capped.scores["memory"].code_score == capped.full - capped.after_last
+    assert "memory limit of 4 GiB exceeded" in capped.feedback("memory")
+    assert "memory limit of 4 GiB exceeded" in capped.line("memory")
+
+
+def test_a_fork_bomb_is_refused_and_the_kernel_goes_on(capped):
+    """The bomb's copies are refused at the process cap (the honest students graded beside it
+    are untouched), the kernel runs the tests after it, and no copy outlives grading."""
+    assert "FORK REFUSED BlockingIOError" in capped.outputs("fork_bomb")
+    assert capped.scores["fork_bomb"].code_score == capped.full
+    running = subprocess.run(["pgrep", "-f", f"sleep-{capped.token}"], capture_output=True)
+    assert running.stdout.strip() == b""
 
 
 def test_output_is_capped_with_a_visible_note(graded):
@@ -271,11 +341,11 @@ def test_output_is_capped_with_a_visible_note(graded):
     assert graded.scores["big_output"].code_score == graded.full
 
 
-def test_nothing_the_kernel_started_is_left_running(graded):
-    running = subprocess.run(["pgrep", "-f", graded.token], capture_output=True, text=True)
+def test_nothing_the_kernel_started_is_left_running(capped):
+    running = subprocess.run(["pgrep", "-f", capped.token], capture_output=True, text=True)
     assert running.stdout.strip() == "", f"left running: {running.stdout}"
-    assert "STARTED" in graded.outputs("detached")
-    assert graded.scores["detached"].code_score == graded.full
+    assert "STARTED" in capped.outputs("detached")
+    assert capped.scores["detached"].code_score == capped.full
 
 
 def test_exit_in_the_last_answer_costs_only_the_cells_after(graded):
@@ -296,10 +366,7 @@ def test_a_cell_that_sleeps_forever_is_stopped_and_grading_goes_on(graded):
 
 
 def test_every_run_is_logged_for_the_report(graded):
-    records = [
-        json.loads(line)
-        for line in (graded.root / "build" / "grading-log.jsonl").read_text().splitlines()
-    ]
+    records = graded.log()
     assert {r["student"] for r in records} == {*HONEST, *HOSTILE}
     assert all(r["status"] == "graded" and r["seconds"] > 0 for r in records)
     exits = next(r for r in records if r["student"] == "exits")

@@ -52,3 +52,31 @@ def test_faults_name_the_cell_and_the_reason(tmp_path):
         {"cell": "answer-1", "reason": "memory limit of 4 GiB exceeded, in this cell"},
         {"cell": "2 later cells", "reason": "not run"},
     ]
+
+
+def test_the_caps_in_force_are_logged_per_job_and_printed_once(tmp_path):
+    from concurrent.futures import Future
+
+    from grading.engine.jobs import Result, _collect
+
+    def done(student, caps):
+        future = Future()
+        future.set_result(Result("a1", student, "graded", 1.0, 3.0, 4.0, caps=caps))
+        return future
+
+    cgroup, fallback = "cgroup v1: a group per kernel", "fallback without cgroups"
+    lines = []
+    futures = [done("s1", cgroup), done("s2", cgroup), done("s3", fallback), done("s4", "")]
+    _collect(tmp_path, futures, 4, lines.append)
+    printed = [line for line in lines if line.startswith("Memory and process caps: ")]
+    assert printed == [
+        f"Memory and process caps: {cgroup}",
+        f"Memory and process caps: {fallback}",
+    ]
+    assert lines.index(printed[0]) < lines.index(next(x for x in lines if "s1" in x))
+    records = [
+        json.loads(x)
+        for x in (tmp_path / "build" / "grading-log.jsonl").read_text().split("\n")
+        if x
+    ]
+    assert [r["caps"] for r in records] == [cgroup, cgroup, fallback, ""]
