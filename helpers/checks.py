@@ -135,6 +135,26 @@ def _finish(message: str, hint: str | None) -> str:
     return f"{message}\n{hint}" if hint else message
 
 
+def _what_is_off(array, expected, rtol, atol) -> str:
+    """How ``array`` differs from ``expected`` of the same shape: how many values, the first one,
+    and how many are not finite numbers."""
+    if array.ndim:
+        bad = ~np.isclose(array, expected, rtol=rtol, atol=atol)
+        first = np.unravel_index(int(np.argmax(bad)), array.shape)
+        summary = (
+            f"{int(bad.sum())} of {bad.size} values are off; first at index "
+            f"{tuple(int(i) for i in first)}: {_both(expected[first], array[first])}"
+        )
+    else:
+        summary = _both(expected, array)
+    non_finite = int((~np.isfinite(array)).sum())
+    if non_finite == 1:
+        summary += " (1 value is not a finite number)"
+    elif non_finite:
+        summary += f" ({non_finite} values are not finite numbers)"
+    return summary
+
+
 def check_close(
     got,
     expected,
@@ -174,23 +194,7 @@ def check_close(
         other = _as_numbers(other)
         if other is not None and _close(array, other, rtol, atol):
             return
-    bad = ~np.isclose(array, expected, rtol=rtol, atol=atol)
-    first = np.unravel_index(int(np.argmax(bad)), array.shape) if array.ndim else ()
-    where = f" at index {tuple(int(i) for i in first)}" if array.ndim else ""
-    if array.ndim:
-        summary = (
-            f"{int(bad.sum())} of {bad.size} values are off; first{where}: "
-            f"{_both(expected[first], array[first])}"
-        )
-    else:
-        summary = _both(expected, array)
-    non_finite = int((~np.isfinite(array)).sum())
-    if non_finite:
-        summary += (
-            " (1 value is not a finite number)"
-            if non_finite == 1
-            else f" ({non_finite} values are not finite numbers)"
-        )
+    summary = _what_is_off(array, expected, rtol, atol)
     message = f"{case}:\n{what} is wrong: {summary} (tolerance rtol={rtol:g}, atol={atol:g})."
     if array.ndim and array.size > 1:
         message += f"\nExpected {preview(expected)}, got {preview(array)}."
