@@ -131,8 +131,9 @@ bench-autograde-parallel: $(STAMP) sandbox-deps ## submissions per hour with 1 a
 # submitted/<student>/<assignment>/ -> autograded/ -> feedback/ and build/grades.csv.
 .PHONY: release autograde restore feedback export student-bundle
 
-release: $(STAMP) ## regenerate assignments/ from solutions/ (nbgrader generate_assignment; DB=)
-	$(NBGRADER) generate_assignment "*" --force $(if $(DB),--db $(DB))
+release: $(STAMP) ## regenerate assignments/ from solutions/ (ASSIGNMENT= for one; DB=)
+	$(BIN)/python -m grading.classroom.names --kind source --assignment "$(ASSIGNMENT)"
+	$(NBGRADER) generate_assignment "$(or $(ASSIGNMENT),*)" --force $(if $(DB),--db $(DB))
 
 # The gradebook (git-ignored) is made by the release; a fresh checkout gets it on first use.
 gradebook.db: ## the SQLite gradebook, made by make release when missing
@@ -151,10 +152,9 @@ restore: $(STAMP) ## put back the newest gradebook backup (BACKUP=name for anoth
 feedback: $(STAMP) ## feedback/<student>/<assignment>/*.html for every graded submission
 	$(NBGRADER) generate_feedback "*" --force
 
-export: $(STAMP) ## all scores to build/grades.csv, and build/grades-lms.csv in Canvas's layout
-	@mkdir -p build
-	$(NBGRADER) export --to build/grades.csv
-	$(NBGRADER) export --exporter=grading.classroom.export.CanvasExportPlugin --to build/grades-lms.csv
+export: $(STAMP) ## grade files in build/ for Canvas, Moodle and you (ASSIGNMENT=a,b PARTIAL=1)
+	$(ON_VENV_PATH) $(BIN)/python -m grading.classroom.export grades \
+		$(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(PARTIAL),--partial)
 
 student-bundle: $(STAMP) ## build/student-bundle/ and its .zip: what students use, with their own Makefile and README
 	$(BIN)/python -m grading.classroom.bundle
@@ -176,8 +176,8 @@ collect-zip: $(STAMP) gradebook.db ## an LMS's download into submitted/ (ZIP=f.z
 	$(ON_VENV_PATH) $(BIN)/python -m grading.classroom.lms "$(ZIP)" \
 		--assignment "$(ASSIGNMENT)" $(if $(LMS),--lms $(LMS))
 
-feedback-zip: $(STAMP) ## build/feedback/<assignment>.zip to upload to the LMS
-	$(BIN)/python -m grading.classroom.export feedback-zip
+feedback-zip: $(STAMP) ## build/feedback/<assignment>.zip to upload to the LMS (ASSIGNMENT= for one)
+	$(BIN)/python -m grading.classroom.export feedback-zip $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)")
 
 report: $(STAMP) gradebook.db ## build/report.html: how the class did
 	$(BIN)/python -m grading.classroom.report --out build/report.html

@@ -20,6 +20,8 @@ from grading.coursedir import COURSE_ID  # noqa: E402
 from grading.engine.backup import BackupGradebook  # noqa: E402
 from grading.plugins.execution import SandboxedExecute  # noqa: E402
 from grading.plugins.feedback import HideHiddenTests  # noqa: E402
+from grading.plugins.feedback_page import configure_feedback_page  # noqa: E402
+from grading.plugins.late import CurrentLatePenalty  # noqa: E402
 from grading.plugins.sanitize import (  # noqa: E402
     DeduplicateCells,
     RepairCellMetadata,
@@ -76,17 +78,22 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# Feedback: show which hidden test failed and its message, never the hidden test's code.
+# Feedback: the late penalty recomputed from the current grades (grading/plugins/late.py), which
+# hidden test failed and its message, never the hidden test's code; a summary that names each
+# test cell (grading/plugins/feedback_page.py).
 c.GenerateFeedback.preprocessors = [
+    CurrentLatePenalty,
     "nbgrader.preprocessors.GetGrades",
     HideHiddenTests,
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+configure_feedback_page(c)
 
 # ---------------------------------------------------------------- classroom
 # Late penalty per started day, capped (nbgrader's late-submission plugin,
-# grading/plugins/late.py), with the policy read from classroom.toml; the due dates go into the
-# gradebook with `make due-dates`.
+# grading/plugins/late.py), with the policy read from classroom.toml, recomputed whenever a grade
+# is written in this process (formgrader's included); the due dates go into the gradebook with
+# `make due-dates`.
 configure_nbgrader(c, COURSE_ROOT)
 # On the course's JupyterHub (hub/), every user shares one exchange outside this folder.
 if os.environ.get("NBGRADER_EXCHANGE_ROOT"):

@@ -152,14 +152,7 @@ def compare(
     n_eval, n_eff = _evaluation_size(data, split, n_eval, n_eff, percent)
     scale, unit = (100.0, " points") if percent else (1.0, "")
     interval = _interval(a, b, scale, n_eff)
-    if margin is not None:
-        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not margin > 0:
-            raise ValueError(f"margin must be a positive number (0.01 = 1 point), got {margin!r}.")
-        if interval is None:
-            raise ValueError(
-                "margin needs an interval: several seeds, or for one run data and split "
-                "(or n_eval) to estimate the evaluation set's noise."
-            )
+    _check_margin(margin, interval)
     text, winner, equivalent = _word(
         a, b, labels, what, higher_is_better, scale, unit, interval, margin, n_eval
     )
@@ -169,6 +162,19 @@ def compare(
     if show:
         print(verdict)
     return verdict
+
+
+def _check_margin(margin, interval) -> None:
+    """A margin is a positive number, and needs an interval to hold against it."""
+    if margin is None:
+        return
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not margin > 0:
+        raise ValueError(f"margin must be a positive number (0.01 = 1 point), got {margin!r}.")
+    if interval is None:
+        raise ValueError(
+            "margin needs an interval: several seeds, or for one run data and split "
+            "(or n_eval) to estimate the evaluation set's noise."
+        )
 
 
 def _evaluation_size(data, split, n_eval, n_eff, percent):

@@ -20,7 +20,13 @@ The work is nbgrader's ``zip_collect`` with two plugins of this module:
 
 Every file the patterns cannot place (not a notebook, an unknown student, a name that fits no
 pattern) is listed with its reason and stays in ``downloaded/<assignment>/extracted/``; the list
-is also written to ``downloaded/<assignment>/not-placed.txt``.
+is also written to ``downloaded/<assignment>/not-placed.txt``. So are the placed notebooks
+nbgrader cannot read, and the students on the roster without a submission.
+
+A collection never destroys the previous one: the zip is read whole before anything is touched
+(``grading.classroom.archive``), nbgrader works in a staging folder, and its results replace the
+earlier ``downloaded/<assignment>/`` (whose records name the feedback files for Canvas) and the
+students' ``submitted/`` folders in one step, or not at all (``grading.classroom.staging``).
 """
 
 import argparse
@@ -29,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +44,13 @@ from zoneinfo import ZoneInfo
 from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
 from traitlets import Enum, Unicode
 
-from grading.classroom.settings import load
+from grading.classroom.archive import check_zip
+from grading.classroom.names import check_assignments
+from grading.classroom.settings import course_gradebook_url, load
+from grading.classroom.staging import replace_folders
 from grading.cli import run_command
 from grading.coursedir import ROOT, run_nbgrader
+from grading.engine.readable import unreadable_notebooks
 
 LMS_NAMES = ("auto", "canvas", "moodle")
 PATTERNS = {
@@ -192,25 +203,15 @@ class LmsCollector(FileNameCollectorPlugin):
 class CollectResult:
     placed: list = field(default_factory=list)  # Placement, in file order
     not_placed: list = field(default_factory=list)  # Placement with a reason
+    unreadable: dict = field(default_factory=dict)  # student -> why nbgrader cannot read it
+    kept: list = field(default_factory=list)  # students not in this zip, earlier files kept
+    missing: list = field(default_factory=list)  # roster students without any submission
     log: str = ""
 
 
-def collect_zip(zip_path, assignment: str, root: Path = ROOT, lms: str = "auto") -> CollectResult:
-    """Run ``nbgrader zip_collect`` on one LMS download; what went where, and what did not."""
-    root, zip_path = Path(root), Path(zip_path)
-    if lms not in LMS_NAMES:
-        raise ValueError(f"lms must be one of {LMS_NAMES}, got {lms!r}")
-    if not zipfile.is_zipfile(zip_path):
-        raise ValueError(f"zip_path must be a zip file, got {zip_path}")
-    released = sorted(p.parent.name for p in (root / "assignments").glob("*/*.ipynb"))
-    if assignment not in released:
-        raise ValueError(
-            f"assignment must be a released one, one of {released}; got {assignment!r}"
-        )
-    work = root / "downloaded" / assignment
-    shutil.rmtree(work, ignore_errors=True)
-    (work / "archive").mkdir(parents=True)
-    shutil.copy2(zip_path, work / "archive" / zip_path.name)
+def _nbgrader_zip_collect(root: Path, assignment: str, stage: str, lms: str) -> str:
+    """nbgrader's ``zip_collect`` with this module's plugins, writing only under ``stage`` (a
+    folder relative to ``root``); its log. A ``RuntimeError`` when nbgrader fails."""
     done = run_nbgrader(
         root,
         "zip_collect",
@@ -220,13 +221,24 @@ def collect_zip(zip_path, assignment: str, root: Path = ROOT, lms: str = "auto")
         "--collector=grading.classroom.lms.LmsCollector",
         f"--LmsCollector.lms={lms}",
         f"--TimestampExtractor.zip_time_zone={load(root).zip_time_zone}",
+        f"--ZipCollectApp.downloaded_directory={stage}/downloaded",
+        f"--CourseDirectory.submitted_directory={stage}/submitted",
     )
     log = done.stdout + done.stderr
     if done.returncode != 0:
-        raise RuntimeError(f"nbgrader zip_collect failed:\n{log}")
+        tail = "\n".join(log.strip().splitlines()[-15:])
+        raise RuntimeError(f"nbgrader zip_collect failed; nothing was changed:\n{tail}")
+    return log
+
+
+def _sort_out(work: Path, log: str) -> CollectResult:
+    """Which file was placed and which not (and why), from the collector's records in ``work``;
+    the records and ``not-placed.txt`` rewritten with paths relative to ``work``."""
     records = work / RECORDS
     lines = records.read_text(encoding="utf-8").splitlines() if records.is_file() else []
     seen = [Placement(**json.loads(line)) for line in lines]
+    for p in seen:
+        p.file = str(Path(p.file).relative_to(work)) if Path(p.file).is_absolute() else p.file
     result = CollectResult(log=log)
     newest = {}
     for p in seen:
@@ -242,13 +254,67 @@ def collect_zip(zip_path, assignment: str, root: Path = ROOT, lms: str = "auto")
                 newest[key].reason = f"an older upload; {Path(p.file).name} is newer"
                 result.not_placed.append(newest[key])
             newest[key] = p
-    result.placed = [p for p in newest.values()]
-    listed = {Path(p.file) for p in seen}
+    result.placed = list(newest.values())
+    listed = {p.file for p in seen}
     extracted = {p for p in (work / "extracted").rglob("*") if p.is_file()}
-    for path in sorted(extracted - listed):  # anything nbgrader skipped before asking us
-        result.not_placed.append(Placement(file=str(path), reason="skipped by zip_collect"))
-    lines = [f"{Path(p.file).relative_to(work)}: {p.reason}" for p in result.not_placed]
+    for path in sorted(extracted):  # anything nbgrader skipped before asking us
+        if str(path.relative_to(work)) not in listed:
+            result.not_placed.append(
+                Placement(file=str(path.relative_to(work)), reason="skipped by zip_collect")
+            )
+    records.write_text("".join(json.dumps(p.__dict__) + "\n" for p in seen), encoding="utf-8")
+    lines = [f"{p.file}: {p.reason}" for p in result.not_placed]
     (work / "not-placed.txt").write_text("\n".join(lines) + ("\n" if lines else ""))
+    return result
+
+
+def _roster(root: Path) -> list[str]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course_gradebook_url(root)) as gb:
+        return sorted(s.id for s in gb.students)
+
+
+def collect_zip(zip_path, assignment: str, root: Path = ROOT, lms: str = "auto") -> CollectResult:
+    """Place the submissions of one LMS download in ``submitted/``; what went where, what did
+    not and why, and who on the roster has no submission.
+
+    The zip is checked whole first (``grading.classroom.archive``); nbgrader's ``zip_collect``
+    then works in a staging folder, and its results replace the previous collection's folders
+    only when it succeeded (``grading.classroom.staging``). A bad zip or a failed run leaves the
+    course exactly as it was. Students with an earlier submission who are not in this zip keep
+    it."""
+    root, zip_path = Path(root), Path(zip_path)
+    if lms not in LMS_NAMES:
+        raise ValueError(f"lms must be one of {LMS_NAMES}, got {lms!r}")
+    check_assignments([assignment], root)
+    check_zip(zip_path)
+    stage_name = f"downloaded/.staging-{assignment}"
+    stage = root / stage_name
+    shutil.rmtree(stage, ignore_errors=True)  # a leftover of an interrupted run
+    try:
+        archive = stage / "downloaded" / assignment / "archive"
+        archive.mkdir(parents=True)
+        shutil.copy2(zip_path, archive / zip_path.name)
+        log = _nbgrader_zip_collect(root, assignment, stage_name, lms)
+        work = stage / "downloaded" / assignment
+        result = _sort_out(work, log)
+        staged = sorted((stage / "submitted").glob(f"*/{assignment}"))
+        for folder in staged:
+            reasons = unreadable_notebooks(folder)
+            if reasons:
+                result.unreadable[folder.parent.name] = "; ".join(
+                    f"{name}: {why}" for name, why in reasons.items()
+                )
+        pairs = [(work, root / "downloaded" / assignment)]
+        pairs += [(f, root / "submitted" / f.parent.name / assignment) for f in staged]
+        replace_folders(pairs, stage / "previous")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    placed = {p.student for p in result.placed}
+    have = {p.parent.name for p in (root / "submitted").glob(f"*/{assignment}") if p.is_dir()}
+    result.kept = sorted(have - placed)
+    result.missing = sorted(set(_roster(root)) - have)
     return result
 
 
@@ -271,7 +337,11 @@ def main(argv=None) -> int:
     parser.add_argument("--assignment", required=True)
     parser.add_argument("--lms", default="auto", choices=LMS_NAMES)
     args = parser.parse_args(argv)
-    result = collect_zip(args.zip, args.assignment, lms=args.lms)
+    try:
+        result = collect_zip(args.zip, args.assignment, lms=args.lms)
+    except RuntimeError as error:  # nbgrader's own failure, its last lines shown
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     for p in result.placed:
         target = f"submitted/{p.student}/{args.assignment}/{p.notebook}"
         print(f"placed     {Path(p.file).name} -> {target} (submitted {p.timestamp}, {p.lms})")
@@ -279,9 +349,16 @@ def main(argv=None) -> int:
         print(f"CHECK      {Path(p.file).name}: Canvas's LATE marker disagrees with its time")
     for p in result.not_placed:
         print(f"NOT PLACED {Path(p.file).name}: {p.reason}")
+    for student, why in result.unreadable.items():
+        print(f"UNREADABLE {student}: could not be read: {why} (ask for it again)")
+    for student in result.kept:
+        print(f"KEPT       {student}: not in this zip; the earlier submission stays")
+    for student in result.missing:
+        print(f"NO SUBMISSION {student}")
     print(
         f"{len(result.placed)} notebooks placed, {len(result.not_placed)} files not placed "
-        f"(listed in downloaded/{args.assignment}/not-placed.txt)"
+        f"(listed in downloaded/{args.assignment}/not-placed.txt), "
+        f"{len(result.missing)} on the roster without a submission"
     )
     return 0 if result.placed else 1
 

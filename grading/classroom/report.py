@@ -2,40 +2,44 @@
 
     python -m grading.classroom.report [--root COURSE] [--out build/report.html]
 
-Read from what grading leaves behind, never re-run:
+Read from what grading leaves behind, never re-run, and only for assignments somebody submitted:
 
-- nbgrader's gradebook: each submission's score after the late penalty (score distribution per
-  assignment, students on the roster without a submission counted apart) and each test cell's
-  score (the share of graded submissions that lost points on it);
-- ``solutions/``: which test cells hold hidden tests, so that visible and hidden tests stand side
-  by side (a hidden test most students fail points at unclear instructions);
-- ``autograded/<student>/<assignment>/*.ipynb``: the messages of failing test cells, counted as
-  "named mistakes" (the assignments' checks name the variable and the mistake);
-- the grading log ``build/grading-log.jsonl`` (one JSON object per graded submission: seconds,
-  status, faults such as timeouts and dead kernels), when the autograder wrote one.
+- nbgrader's gradebook: each submission's score after the late penalty (recomputed from the
+  current grades, as the exports do), who on the roster did not submit, who was late and by how
+  much, each test cell's share of submissions losing points on it (visible and hidden tests side
+  by side: a hidden test most students fail points at unclear instructions), and a table of
+  every student's results;
+- ``submitted/``: files nbgrader cannot read ("could not be read: <reason>");
+- ``downloaded/<assignment>/not-placed.txt``: files of the last LMS download no student got;
+- ``autograded/``: the named mistakes ("Likely mistake: ...") per graded function, counted in
+  students (``grading.classroom.mistakes``);
+- the grading log ``build/grading-log.jsonl`` (seconds, faults such as timeouts and dead
+  kernels), when the autograder wrote one.
 
-Plots are matplotlib PNGs embedded in the page, so the file can be mailed or uploaded alone.
-``summarize`` returns the numbers the page shows (tested against a gradebook of known scores).
+Plots are matplotlib PNGs (``grading.classroom.figures``) embedded in the page, so the file can
+be mailed or uploaded alone. ``summarize`` returns the numbers the page shows.
 """
 
 import argparse
-import base64
-import collections
 import html
-import io
 import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grading.classroom.mistakes import class_mistakes
+from grading.classroom.settings import course_gradebook_url, load
+from grading.classroom.standing import Standing
 from grading.cli import run_command
-from grading.coursedir import COURSE_ID, ROOT, gradebook_url
+from grading.coursedir import COURSE_ID, ROOT
+from grading.engine.readable import unreadable_notebooks
+from grading.plugins.late import refresh_penalties
 
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 
 
 @dataclass
-class TestCell:
+class GradedTest:
     assignment: str
     name: str
     hidden: bool
@@ -49,14 +53,23 @@ class TestCell:
 
 @dataclass
 class Summary:
-    # assignment -> {student: percent of max score after the late penalty}
-    percents: dict = field(default_factory=dict)
+    assignments: list = field(default_factory=list)  # with at least one submission, in order
+    students: dict = field(default_factory=dict)  # roster id -> "First Last"
+    results: dict = field(default_factory=dict)  # assignment -> {student: Standing}
     max_scores: dict = field(default_factory=dict)
-    missing: dict = field(default_factory=dict)  # assignment -> students on roster w/o submission
-    tests: list = field(default_factory=list)  # TestCell, in notebook order
-    mistakes: collections.Counter = field(default_factory=collections.Counter)  # (a, msg) -> n
+    missing: dict = field(default_factory=dict)  # assignment -> roster students w/o submission
+    late: dict = field(default_factory=dict)  # assignment -> [(student, hours, penalty)]
+    unreadable: dict = field(default_factory=dict)  # assignment -> {student: reason}
+    not_placed: dict = field(default_factory=dict)  # assignment -> ["file: reason"]
+    tests: list = field(default_factory=list)  # GradedTest, in notebook order
+    mistakes: dict = field(default_factory=dict)  # assignment -> {function: [(mistake, [s])]}
     log: list = field(default_factory=list)  # grading-log entries, as read
     faults: list = field(default_factory=list)  # (assignment, student, cell, reason)
+
+    @property
+    def percents(self) -> dict:
+        """assignment -> {student: percent of the maximum after the late penalty}."""
+        return {a: {s: r.percent for s, r in rs.items()} for a, rs in self.results.items()}
 
 
 def hidden_cells(root: Path, assignment: str) -> set:
@@ -70,23 +83,6 @@ def hidden_cells(root: Path, assignment: str) -> set:
             if grade_id and HIDDEN_BEGIN in source:
                 hidden.add(grade_id)
     return hidden
-
-
-def failing_messages(notebook: Path) -> dict:
-    """{grade_id: "Error: message"} of the test cells that failed in an autograded notebook."""
-    messages = {}
-    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if not meta.get("grade") or meta.get("solution"):
-            continue
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                first = (output.get("evalue") or "").strip().splitlines()
-                messages[meta["grade_id"]] = f"{output.get('ename', 'Error')}: " + (
-                    first[0] if first else ""
-                )
-                break
-    return messages
 
 
 def read_log(path: Path) -> list:
@@ -103,42 +99,83 @@ def read_log(path: Path) -> list:
     return entries
 
 
+def _unreadable(root: Path) -> dict:
+    """assignment -> {student: reason} for the submitted files nbgrader cannot read."""
+    found = {}
+    for folder in sorted(Path(root).glob("submitted/*/*")):
+        if folder.is_dir():
+            reasons = unreadable_notebooks(folder)
+            if reasons:
+                found.setdefault(folder.name, {})[folder.parent.name] = "; ".join(
+                    f"{name}: {why}" for name, why in reasons.items()
+                )
+    return found
+
+
+def _not_placed(root: Path, assignment: str) -> list:
+    listing = Path(root) / "downloaded" / assignment / "not-placed.txt"
+    return listing.read_text(encoding="utf-8").splitlines() if listing.is_file() else []
+
+
+def _read_gradebook(gb, root: Path, summary: Summary, unreadable: dict) -> None:
+    summary.students = {
+        s.id: " ".join(p for p in (s.first_name, s.last_name) if p) or s.id for s in gb.students
+    }
+    order = list(load(root).assignments)
+    assignments = sorted(
+        gb.assignments,
+        key=lambda a: (order.index(a.name) if a.name in order else len(order), a.name),
+    )
+    for assignment in assignments:
+        name, top = assignment.name, float(assignment.max_score or 0)
+        if not assignment.submissions and name not in unreadable:
+            continue  # nobody submitted: no panel, no row
+        summary.assignments.append(name)
+        summary.max_scores[name] = top
+        hidden = hidden_cells(root, name)
+        cells = {}
+        for notebook in assignment.notebooks:
+            for cell in notebook.grade_cells:
+                if cell.cell_type == "code":
+                    cells[cell.name] = GradedTest(name, cell.name, cell.name in hidden)
+        results, late = {}, []
+        for submission in assignment.submissions:
+            student = submission.student.id
+            if student in unreadable.get(name, {}):
+                continue  # an older grade of a file since replaced by an unreadable one
+            result = Standing.of(submission, top)
+            results[student] = result
+            if result.hours_late > 0:
+                late.append((student, result.hours_late, result.penalty))
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    test = cells.get(grade.name)
+                    if test is None or grade.auto_score is None:
+                        continue
+                    test.graded += 1
+                    test.failed += grade.score < grade.max_score
+        summary.results[name] = results
+        summary.late[name] = sorted(late)
+        summary.missing[name] = sorted(
+            set(summary.students) - set(results) - set(unreadable.get(name, {}))
+        )
+        summary.tests.extend(cells.values())
+
+
 def summarize(root: Path = ROOT, log_path: Path | None = None) -> Summary:
     """The report's numbers from the course at ``root``."""
     from nbgrader.api import Gradebook
 
     root = Path(root)
     summary = Summary()
-    with Gradebook(gradebook_url(root), course_id=COURSE_ID) as gb:
-        students = [s.id for s in gb.students]
-        for assignment in sorted(gb.assignments, key=lambda a: a.name):
-            name, top = assignment.name, float(assignment.max_score or 0)
-            hidden = hidden_cells(root, name)
-            cells = {}
-            for notebook in assignment.notebooks:
-                for cell in notebook.grade_cells:
-                    if cell.cell_type == "code":
-                        cells[cell.name] = TestCell(name, cell.name, cell.name in hidden)
-            percents = {}
-            for submission in assignment.submissions:
-                penalty = submission.late_submission_penalty or 0.0
-                score = max(0.0, float(submission.score) - float(penalty))
-                percents[submission.student.id] = 100 * score / top if top else 0.0
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        test = cells.get(grade.name)
-                        if test is None or grade.auto_score is None:
-                            continue
-                        test.graded += 1
-                        test.failed += grade.score < grade.max_score
-            summary.percents[name] = percents
-            summary.max_scores[name] = top
-            summary.missing[name] = sorted(set(students) - set(percents))
-            summary.tests.extend(cells.values())
-    for notebook in sorted((root / "autograded").glob("*/*/*.ipynb")):
-        assignment = notebook.parent.name
-        for message in failing_messages(notebook).values():
-            summary.mistakes[assignment, message] += 1
+    unreadable = _unreadable(root)
+    with Gradebook(course_gradebook_url(root), course_id=COURSE_ID) as gb:
+        refresh_penalties(gb, load(root).late_policy)
+        _read_gradebook(gb, root, summary, unreadable)
+    for name in summary.assignments:
+        summary.unreadable[name] = unreadable.get(name, {})
+        summary.not_placed[name] = _not_placed(root, name)
+        summary.mistakes[name] = class_mistakes(root, name)
     summary.log = read_log(log_path or root / "build" / "grading-log.jsonl")
     for entry in summary.log:
         for fault in entry.get("faults") or []:
@@ -155,145 +192,114 @@ def summarize(root: Path = ROOT, log_path: Path | None = None) -> Summary:
     return summary
 
 
-# ------------------------------------------------------------------ plots
-def _png(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+# ------------------------------------------------------------------ the page
+def _esc(value) -> str:
+    return html.escape(str(value))
 
 
-def plot_scores(summary: Summary) -> str:
-    import matplotlib.pyplot as plt
-
-    names = list(summary.percents)
-    fig, axes = plt.subplots(1, max(1, len(names)), figsize=(3.2 * max(1, len(names)), 2.8))
-    axes = [axes] if len(names) <= 1 else list(axes)
-    for ax, name in zip(axes, names, strict=False):
-        values = list(summary.percents[name].values())
-        ax.hist(values, bins=range(0, 101, 10), color="tab:blue", edgecolor="white")
-        ax.set_title(f"{name}\n{len(values)} submitted, {len(summary.missing[name])} missing")
-        ax.set_xlabel("score (% of max)")
-        ax.set_xlim(0, 100)
-    axes[0].set_ylabel("submissions")
-    fig.suptitle("Score distribution per assignment (after late penalties)")
-    return _png(fig)
+def _names(students) -> str:
+    return ", ".join(_esc(s) for s in students) if students else "none"
 
 
-def plot_tests(summary: Summary) -> str:
-    import matplotlib.pyplot as plt
+def _cell(summary: Summary, assignment: str, student: str) -> str:
+    """One student's entry in the per-student table."""
+    if student in summary.unreadable.get(assignment, {}):
+        return "could not be read"
+    result = summary.results[assignment].get(student)
+    if result is None:
+        return "missing"
+    text = f"{result.score:.1f} / {result.max_score:g}"
+    if result.hours_late > 0:
+        text += f" (late {result.hours_late:.0f} h, -{result.penalty:.1f})"
+    if result.to_grade:
+        text += f" ({result.to_grade:g} to grade)"
+    if result.to_review:
+        text += f" ({result.to_review:g} to review)"
+    return text
 
-    names = list(summary.percents)
-    fig, axes = plt.subplots(
-        1,
-        max(1, len(names)),
-        figsize=(
-            3.6 * max(1, len(names)),
-            0.5
-            + 0.22 * max([sum(t.assignment == n for t in summary.tests) for n in names] or [1]),
-        ),
-        squeeze=False,
-    )
-    for ax, name in zip(axes[0], names, strict=False):
-        tests = [t for t in summary.tests if t.assignment == name]
-        y = range(len(tests))
-        ax.barh(
-            list(y),
-            [100 * t.failure_share for t in tests],
-            color=["tab:orange" if t.hidden else "tab:blue" for t in tests],
-        )
-        ax.set_yticks(list(y), [t.name for t in tests], fontsize=7)
-        ax.invert_yaxis()
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("% of graded submissions failing")
-        ax.set_title(name, fontsize=9)
-    from matplotlib.patches import Patch
 
-    handles = [
-        Patch(color="tab:blue", label="visible test"),
-        Patch(color="tab:orange", label="hidden test"),
+def _assignment_section(summary: Summary, name: str) -> list[str]:
+    results = summary.results[name]
+    values = sorted(r.percent for r in results.values())
+    mean = sum(values) / len(values) if values else 0.0
+    median = values[len(values) // 2] if values else 0.0
+    unreadable = summary.unreadable.get(name, {})
+    late = [f"{_esc(s)} ({h:.1f} h, -{p:.1f} points)" for s, h, p in summary.late[name]]
+    unread = [f"{_esc(s)}: could not be read: {_esc(r)}" for s, r in unreadable.items()]
+    not_placed = [_esc(line) for line in summary.not_placed[name]]
+    parts = [
+        f"<h2>{_esc(name)}</h2>",
+        f"<p>{len(results)} submissions graded, mean {mean:.1f} %, median {median:.1f} % "
+        f"(after late penalties); {len(summary.missing[name])} on the roster without a "
+        f"submission; {len(unreadable)} could not be read.</p><ul>",
+        f"<li><b>Missing</b>: {_names(summary.missing[name])}</li>",
+        f"<li><b>Late</b>: {', '.join(late) or 'none'}</li>",
+        f"<li><b>Could not be read</b>: {'; '.join(unread) or 'none'}</li>",
+        f"<li><b>Not placed</b> (last LMS download): {'; '.join(not_placed) or 'none'}</li>",
+        "</ul>",
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=2, bbox_to_anchor=(0.5, -0.14))
-    fig.suptitle("Failure share per test cell")
-    return _png(fig)
+    mistakes = summary.mistakes.get(name) or {}
+    if mistakes:
+        parts.append("<h3>Most frequent named mistakes, per graded function</h3><ul>")
+        for function, entries in mistakes.items():
+            shown = "; ".join(
+                f"{_esc(m)}: {len(who)} student{'s' if len(who) != 1 else ''}"
+                for m, who in entries[:3]
+            )
+            parts.append(f"<li><code>{_esc(function)}</code>: {shown}</li>")
+        parts.append("</ul>")
+    return parts
 
 
-def plot_mistakes(summary: Summary, top: int = 12) -> str:
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    common = summary.mistakes.most_common(top)
-    fig, ax = plt.subplots(figsize=(10, 0.6 + 0.35 * max(1, len(common))))
-    labels = [f"{a[:2]}  {m[:90]}" for (a, m), _ in common]
-    ax.barh(range(len(common)), [n for _, n in common], color="tab:red")
-    ax.set_yticks(range(len(common)), labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("submissions")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title(f"The {len(common)} most common failing-test messages")
-    return _png(fig)
-
-
-def plot_times(summary: Summary) -> str:
-    import matplotlib.pyplot as plt
-
-    entries = sorted(summary.log, key=lambda e: e.get("seconds", 0))
-    fig, ax = plt.subplots(figsize=(10, 2.8))
-    colors = [
-        "tab:red" if e.get("status") == "failed" or e.get("faults") else "tab:green"
-        for e in entries
+def _student_table(summary: Summary) -> list[str]:
+    head = "".join(f"<th>{_esc(a)}</th>" for a in summary.assignments)
+    rows = [
+        "<h2>Every student</h2><table border='1' cellpadding='3' style='border-collapse:"
+        f"collapse'><tr><th>student</th><th>name</th>{head}</tr>"
     ]
-    ax.bar(range(len(entries)), [e.get("seconds", 0) for e in entries], color=colors)
-    if len(entries) <= 40:
-        labels = [f"{e.get('student')}\n{str(e.get('assignment'))[:2]}" for e in entries]
-        ax.set_xticks(range(len(entries)), labels, fontsize=7)
-    else:
-        ax.set_xticks([])
-    ax.set_xlabel("submissions, fastest to slowest (red: a fault or a failure)")
-    ax.set_ylabel("seconds")
-    ax.set_title("Grading time per submission")
-    return _png(fig)
+    for student, name in sorted(summary.students.items()):
+        cells = "".join(f"<td>{_cell(summary, a, student)}</td>" for a in summary.assignments)
+        rows.append(f"<tr><td>{_esc(student)}</td><td>{_esc(name)}</td>{cells}</tr>")
+    rows.append("</table>")
+    return rows
 
 
 def render(summary: Summary) -> str:
-    def img(data: str, alt: str) -> str:
-        return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    from grading.classroom.figures import failure_figure, png, score_figure, time_figure
 
-    rows = []
-    for name, percents in summary.percents.items():
-        values = sorted(percents.values())
-        mean = sum(values) / len(values) if values else 0.0
-        median = values[len(values) // 2] if values else 0.0
-        rows.append(
-            f"<li><b>{html.escape(name)}</b>: {len(values)} submissions, mean {mean:.1f} %, "
-            f"median {median:.1f} %, {len(summary.missing[name])} on the roster without one</li>"
-        )
+    def img(fig, alt: str) -> str:
+        return f'<img alt="{_esc(alt)}" src="data:image/png;base64,{png(fig)}">'
+
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>Grading report</title>",
         "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}img{max-width:100%}"
-        "</style></head><body><h1>Grading report</h1><ul>",
-        *rows,
-        "</ul>",
-        img(plot_scores(summary), "score distribution per assignment"),
+        "td,th{font-size:90%}</style></head><body><h1>Grading report</h1>",
     ]
-    if summary.tests:
-        parts.append(img(plot_tests(summary), "failure share per test cell"))
-    if summary.mistakes:
-        parts.append(img(plot_mistakes(summary), "most common failing-test messages"))
+    if not summary.assignments:
+        parts.append("<p>Nobody has submitted anything yet.</p></body></html>")
+        return "\n".join(parts)
+    parts.append(img(score_figure(summary), "score distribution per assignment"))
+    for name in summary.assignments:
+        parts += _assignment_section(summary, name)
+        if any(t.assignment == name and t.graded for t in summary.tests):
+            parts.append(img(failure_figure(summary, name), f"failure share per test of {name}"))
+    parts += _student_table(summary)
     if summary.log:
         seconds = [e.get("seconds", 0) for e in summary.log]
-        parts.append(
-            f"<p>{len(seconds)} submissions graded in {sum(seconds):.0f} s "
-            f"(slowest {max(seconds):.1f} s).</p>"
+        slowest = sorted(summary.log, key=lambda e: -e.get("seconds", 0))[:3]
+        named = ", ".join(
+            f"{_esc(e.get('student'))} {_esc(e.get('assignment'))} ({e.get('seconds', 0):.1f} s)"
+            for e in slowest
         )
-        parts.append(img(plot_times(summary), "grading time per submission"))
+        parts.append(
+            f"<h2>Grading</h2><p>{len(seconds)} submissions graded in {sum(seconds):.0f} s "
+            f"(slowest {max(seconds):.1f} s). Slowest: {named}.</p>"
+        )
+        parts.append(img(time_figure(summary), "grading time per submission"))
     if summary.faults:
         parts.append("<h2>Timeouts, dead kernels and failures</h2><ul>")
         parts += [
-            f"<li>{html.escape(str(a))} / {html.escape(str(s))}: cell {html.escape(str(c))}: "
-            f"{html.escape(str(r))}</li>"
+            f"<li>{_esc(a)} / {_esc(s)}: cell {_esc(c)}: {_esc(r)}</li>"
             for a, s, c, r in summary.faults
         ]
         parts.append("</ul>")

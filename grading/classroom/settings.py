@@ -14,15 +14,23 @@ roster CSV and imports it with ``nbgrader db student import``.
 import argparse
 import csv
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from grading.cli import run_command
 from grading.coursedir import COURSE_ID, ROOT, gradebook_url, run_nbgrader
+from grading.plugins.late import (
+    LatePolicy,
+    follow_grade_changes,
+    following_grade_changes,
+    stop_following_grade_changes,
+)
 
 CONFIG_NAME = "classroom.toml"
 ROSTER_COLUMNS = ("id", "first_name", "last_name", "email", "lms_user_id")
+CANVAS_TITLE_AND_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z")  # Canvas's own Assignment.title_and_id
 
 
 @dataclass(frozen=True)
@@ -30,7 +38,20 @@ class AssignmentSettings:
     name: str
     due: dt.datetime | None
     weight: float
-    lms_column: str
+    lms_column: str  # the assignment's name in the LMS
+    canvas_id: int | None = None  # Canvas's assignment id, when known
+
+    @property
+    def canvas_header(self) -> str:
+        """The column Canvas's gradebook import matches to this assignment: "Name (id)" by id,
+        the bare name only by an exact title match."""
+        return f"{self.lms_column} ({self.canvas_id})" if self.canvas_id else self.lms_column
+
+    @property
+    def moodle_header(self) -> str:
+        """The column Moodle's grade export writes for an assignment activity, which its CSV
+        import offers to map back to the grade item."""
+        return f"Assignment: {self.lms_column} (Real)"
 
 
 @dataclass(frozen=True)
@@ -46,6 +67,10 @@ class Classroom:
         """{assignment: weight}, normalised to sum to 1."""
         total = sum(a.weight for a in self.assignments.values())
         return {name: a.weight / total for name, a in self.assignments.items()}
+
+    @property
+    def late_policy(self) -> LatePolicy:
+        return LatePolicy(per_day=self.per_day, cap=self.cap)
 
 
 def _number(value, where: str, low: float, high: float) -> float:
@@ -72,11 +97,22 @@ def load(root: Path = ROOT) -> Classroom:
                     f"2027-02-08T23:59:00Z; got {due!r}"
                 )
             due = due.astimezone(dt.UTC)
+        column, canvas_id = str(entry.get("lms_column", name)), entry.get("canvas_id")
+        if canvas_id is None and (match := CANVAS_TITLE_AND_ID.match(column)):
+            column, canvas_id = match[1], match[2]  # "Name (id)" as Canvas exports it
+        if canvas_id is not None:
+            if not str(canvas_id).isdigit():
+                raise ValueError(
+                    f"{where} canvas_id must be Canvas's numeric assignment id (the number in "
+                    f"the assignment's address), got {canvas_id!r}"
+                )
+            canvas_id = int(canvas_id)
         assignments[name] = AssignmentSettings(
             name=name,
             due=due,
             weight=_number(entry.get("weight", 1.0), f"{where} weight", 0.0, 1e6),
-            lms_column=str(entry.get("lms_column", name)),
+            lms_column=column,
+            canvas_id=canvas_id,
         )
     if assignments and sum(a.weight for a in assignments.values()) <= 0:
         raise ValueError(f"{CONFIG_NAME}: the weights must not all be 0")
@@ -90,12 +126,33 @@ def load(root: Path = ROOT) -> Classroom:
     )
 
 
+def course_gradebook_url(root: Path = ROOT) -> str:
+    """The gradebook nbgrader uses for the course at ``root``: ``c.CourseDirectory.db_url``
+    when its ``nbgrader_config.py`` sets one (a PostgreSQL gradebook for a class graded on a
+    cluster), else ``gradebook.db`` in the root. Read the way nbgrader reads the file, which
+    leaves this process as it was (the file installs the late penalty's grade hook)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    path = Path(root) / "nbgrader_config.py"
+    if path.is_file():
+        hooked = following_grade_changes()
+        config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+        if not hooked:
+            stop_following_grade_changes()
+        url = config.get("CourseDirectory", {}).get("db_url")
+        if url:
+            return str(url)
+    return gradebook_url(root)
+
+
 def configure_nbgrader(c, root) -> None:
-    """The classroom's part of ``nbgrader_config.py``: the late-penalty plugin and its policy."""
+    """The classroom's part of ``nbgrader_config.py``: the late-penalty plugin and its policy,
+    and the penalty following every grade written in this process (formgrader's included)."""
     classroom = load(root)
     c.AssignLatePenalties.plugin_class = "grading.plugins.late.DailyLatePenalty"
-    c.DailyLatePenalty.per_day = classroom.per_day
-    c.DailyLatePenalty.cap = classroom.cap
+    c.DailyLatePenalty.per_day = c.CurrentLatePenalty.per_day = classroom.per_day
+    c.DailyLatePenalty.cap = c.CurrentLatePenalty.cap = classroom.cap
+    follow_grade_changes(classroom.late_policy)
 
 
 def set_due_dates(root: Path = ROOT) -> dict:
@@ -106,7 +163,7 @@ def set_due_dates(root: Path = ROOT) -> dict:
 
     classroom = load(root)
     written = {}
-    with Gradebook(gradebook_url(root), course_id=COURSE_ID) as gb:
+    with Gradebook(course_gradebook_url(root), course_id=COURSE_ID) as gb:
         for name, settings in classroom.assignments.items():
             # nbgrader stores naive UTC times
             due = settings.due.replace(tzinfo=None) if settings.due else None

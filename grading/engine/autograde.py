@@ -5,11 +5,13 @@
     python -m grading.engine.autograde --assignment a1_unstable_gradients --student alice --force
     python -m grading.engine.autograde --scheduler tcp://host:8786 --db postgresql://...
 
-Run from the course root (where ``nbgrader_config.py`` is). Prints one line per submission and
-a total; exits 0 when every submission was graded and recorded (a student's failing tests,
-crashes and timeouts are grades), 1 when nbgrader could not grade some submission, 2 for bad
-arguments. Manual grades and comments are kept by a forced regrade (nbgrader updates only the
-automatic scores).
+Run from the course root (where ``nbgrader_config.py`` is). Prints one line per submission
+(its score after any late penalty, the penalty, the points still to grade by hand) and a total;
+exits 0 when every submission was graded and recorded (a student's failing tests, crashes and
+timeouts are grades; a file that cannot be read at all is listed as such, and its student told
+what to resubmit), 1 when nbgrader could not grade some submission, 2 for bad arguments: an
+assignment or a student the course does not know is named with the valid ones. Manual grades
+and comments are kept by a forced regrade (nbgrader updates only the automatic scores).
 """
 
 import argparse
@@ -18,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from grading.classroom.names import check_assignments, check_students
 from grading.engine.backup import backup, backup_dir_for
 from grading.engine.jobs import add_students, default_db_url, find_jobs, run_dask, run_local
 
@@ -63,6 +66,12 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
+    try:
+        check_assignments([args.assignment] if args.assignment else [], root)
+        check_students([args.student] if args.student else [], root)
+    except ValueError as error:
+        print(f"autograde: {error}", file=sys.stderr)
+        return 2
     db_url = args.db or default_db_url(root)
     jobs = find_jobs(root, args.assignment, args.student, args.force)
     if not jobs:
@@ -89,13 +98,18 @@ def main(argv=None) -> int:
         results = run_dask(root, jobs, db_url, args.scheduler, args.force, args.extra)
     else:
         results = run_local(root, jobs, db_url, args.jobs, args.force, args.extra)
-    failed = [r for r in results if r.status != "graded"]
+    failed = [r for r in results if r.status == "failed"]
+    unreadable = [r for r in results if r.status == "unreadable"]
+    graded = len(results) - len(failed) - len(unreadable)
     elapsed = time.monotonic() - start
     print(
-        f"Graded {len(results) - len(failed)} of {len(results)} in {elapsed:.0f} s "
+        f"Graded {graded} of {len(results)} in {elapsed:.0f} s "
         f"({3600 * len(results) / max(elapsed, 1e-9):.0f} submissions/hour)"
+        + (f"; {len(unreadable)} could not be read (listed above)" if unreadable else "")
         + (f"; {len(failed)} FAILED: see above" if failed else "")
     )
+    for result in unreadable:
+        print(f"could not be read: {result.student} {result.assignment}: {result.error}")
     return 1 if failed else 0
 
 

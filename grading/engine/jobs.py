@@ -12,10 +12,14 @@ nbgrader grades the submissions of a run one after another in one process. Here 
   lock timeout) on one machine.
 
 A student's errors, crashes and timeouts are grades, not failures of the run: a job fails only
-when nbgrader itself could not grade the submission. Each job reports its score from the
-gradebook and the faults the autograded notebook records (``grading.plugins.execution``), and is
-appended to ``build/grading-log.jsonl`` with the mechanism that capped its kernel's memory and
-processes (``grading.plugins.caps``), which the run also prints once.
+when nbgrader itself could not grade the submission. A submitted file nbgrader cannot read at all
+(empty, cut off, nbformat 3, not a notebook: ``grading.engine.readable``) is not handed to it:
+the job reports "could not be read: <reason>" and the student gets a feedback page saying what
+to resubmit. Each job reports its score from the gradebook (with the late penalty, and the
+points still to grade by hand) and the faults the autograded notebook records
+(``grading.plugins.execution``), and is appended to ``build/grading-log.jsonl`` with the
+mechanism that capped its kernel's memory and processes (``grading.plugins.caps``), which the
+run also prints once.
 """
 
 import json
@@ -29,8 +33,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from grading.classroom.standing import Standing
 from grading.coursedir import SQLITE_TIMEOUT, gradebook_url
 from grading.engine.backup import SKIP_ENV
+from grading.engine.readable import unreadable_notebooks, write_unreadable_feedback
 from grading.plugins.caps import CAPS_LOG_PREFIX
 from grading.plugins.execution import KERNEL_DIED, NOT_RUN, TIMED_OUT
 
@@ -44,6 +50,8 @@ class Job:
 
     assignment: str
     student: str
+    # graded before, and the submitted files have changed since: regraded (nbgrader --force)
+    resubmitted: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -52,22 +60,35 @@ class Result:
 
     assignment: str
     student: str
-    status: str  # "graded" or "failed"
+    status: str  # "graded", "unreadable" (not given to nbgrader) or "failed"
     seconds: float
-    score: float | None = None
+    score: float | None = None  # the points of the tests and any manual grades so far
     max_score: float | None = None
     faults: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     error: str = ""
     time: str = ""
     caps: str = ""  # what capped the kernel's memory and processes, as nbgrader logged it
+    penalty: float = 0.0  # late penalty in points, taken from score
+    hours_late: float = 0.0
+    still_open: list = field(default_factory=list)  # written answers to grade or review
 
     def summary(self) -> str:
         """One line for the instructor."""
         head = f"{self.student:<16} {self.assignment:<24}"
+        if self.status == "unreadable":
+            return f"{head} could not be read: {self.error} (the student's feedback says so)"
         if self.status != "graded":
             return f"{head} FAILED ({self.seconds:.1f} s): {self.error}"
-        line = f"{head} {self.score:g} / {self.max_score:g} ({self.seconds:.1f} s)"
+        line = f"{head} {self.score - self.penalty:g} / {self.max_score:g}"
+        if self.hours_late > 0:
+            line += (
+                f" LATE {self.hours_late:.1f} h: {self.score:g} minus a late penalty of "
+                f"{self.penalty:g}"
+            )
+        if self.still_open:
+            line += "; " + "; ".join(self.still_open)
+        line += f" ({self.seconds:.1f} s)"
         problems = [f"{f['cell']}: {f['reason']}" for f in self.faults] + self.notes
         return line + ("; " + "; ".join(problems) if problems else "")
 
@@ -77,11 +98,25 @@ def default_db_url(root: Path) -> str:
     return gradebook_url(root, timeout=SQLITE_TIMEOUT)
 
 
+def changed_since_graded(submitted: Path, autograded: Path) -> bool:
+    """Whether a submission folder holds other files than the ones last graded: another
+    submission time (``timestamp.txt``, copied by nbgrader into the autograded folder) or a
+    notebook newer than the graded ones (a later ``make collect-zip`` writes new files;
+    an unchanged submission keeps its files and their times)."""
+    stamps = [folder / "timestamp.txt" for folder in (submitted, autograded)]
+    if all(p.is_file() for p in stamps) and len({p.read_text().strip() for p in stamps}) > 1:
+        return True
+    graded = [p.stat().st_mtime for p in autograded.glob("*.ipynb")]
+    newest = [p.stat().st_mtime for p in submitted.glob("*.ipynb")]
+    return bool(graded and newest) and max(newest) > max(graded)
+
+
 def find_jobs(
     root: Path, assignment: str | None = None, student: str | None = None, force: bool = False
 ) -> list[Job]:
     """Submissions in ``root/submitted/<student>/<assignment>/`` to grade: all of them with
-    ``force``, else those not yet autograded. ``assignment``/``student`` narrow the list."""
+    ``force``, else those not yet autograded and those submitted again since they were
+    (``changed_since_graded``). ``assignment``/``student`` narrow the list."""
     root = Path(root)
     jobs = []
     for folder in sorted((root / "submitted").glob("*/*")):
@@ -92,8 +127,11 @@ def find_jobs(
             continue
         if student and job.student != student:
             continue
-        if not force and (root / "autograded" / job.student / job.assignment).is_dir():
-            continue
+        graded = root / "autograded" / job.student / job.assignment
+        if not force and graded.is_dir():
+            if not changed_since_graded(folder, graded):
+                continue
+            job = Job(job.assignment, job.student, resubmitted=True)
         jobs.append(job)
     return jobs
 
@@ -147,12 +185,21 @@ def add_students(db_url: str, jobs: list[Job]) -> None:
             gb.update_or_create_student(student)
 
 
-def read_score(db_url: str, job: Job) -> tuple[float, float]:
+def read_score(db_url: str, job: Job) -> dict:
+    """The job's numbers in the gradebook, as ``Result`` fields: score (before the late
+    penalty), max_score, penalty, hours_late and still_open."""
     from nbgrader.api import Gradebook
 
     with Gradebook(_plain_url(db_url)) as gb:
         submission = gb.find_submission(job.assignment, job.student)
-        return submission.score, submission.max_score
+        standing = Standing.of(submission)
+        return {
+            "score": submission.score,
+            "max_score": standing.max_score,
+            "penalty": standing.penalty,
+            "hours_late": standing.hours_late,
+            "still_open": standing.open_items(),
+        }
 
 
 def grade_job(
@@ -161,9 +208,17 @@ def grade_job(
     """Grade one job with nbgrader in ``root`` (a course folder this machine sees)."""
     start = time.monotonic()
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    unreadable = unreadable_notebooks(Path(root) / "submitted" / job.student / job.assignment)
+    if unreadable:
+        write_unreadable_feedback(root, job.student, job.assignment, unreadable)
+        error = "; ".join(f"{name}: {why}" for name, why in unreadable.items())
+        return Result(
+            job.assignment, job.student, "unreadable", time.monotonic() - start, error=error,
+            time=stamp,
+        )  # fmt: skip
     try:
         done = subprocess.run(
-            nbgrader_command(job, db_url, force, extra_args),
+            nbgrader_command(job, db_url, force or job.resubmitted, extra_args),
             cwd=root,
             env=_environment(),
             capture_output=True,
@@ -171,15 +226,16 @@ def grade_job(
             timeout=timeout,
         )
     except subprocess.TimeoutExpired:
+        error = f"nbgrader did not finish in {timeout:.0f} s"
         return Result(
-            job.assignment,
-            job.student,
-            "failed",
-            time.monotonic() - start,
-            error=f"nbgrader did not finish in {timeout:.0f} s",
+            job.assignment, job.student, "failed", time.monotonic() - start, error=error,
             time=stamp,
-        )
-    seconds = time.monotonic() - start
+        )  # fmt: skip
+    return _graded(root, job, db_url, done, time.monotonic() - start, stamp)
+
+
+def _graded(root, job: Job, db_url: str, done, seconds: float, stamp: str) -> Result:
+    """The result of an nbgrader run that finished: its score, or why it failed."""
     notes = re.findall(r"NOTE: (.*)", done.stderr)
     caps = "; ".join(dict.fromkeys(re.findall(re.escape(CAPS_LOG_PREFIX) + r"(.*)", done.stderr)))
     autograded = Path(root) / "autograded" / job.student / job.assignment
@@ -188,29 +244,16 @@ def grade_job(
     if done.returncode != 0 or not notebooks:
         reason = errors[-1] if errors else (done.stderr.strip().splitlines() or ["no output"])[-1]
         return Result(
-            job.assignment,
-            job.student,
-            "failed",
-            seconds,
-            notes=notes,
-            error=reason[-300:],
-            time=stamp,
-            caps=caps,
-        )
-    score, max_score = read_score(db_url, job)
+            job.assignment, job.student, "failed", seconds, notes=notes, error=reason[-300:],
+            time=stamp, caps=caps,
+        )  # fmt: skip
     faults = [f for nb in notebooks for f in faults_in(nb)]
+    if job.resubmitted:
+        notes.append("submitted again since it was graded: regraded, hand grades kept")
     return Result(
-        job.assignment,
-        job.student,
-        "graded",
-        seconds,
-        score,
-        max_score,
-        faults,
-        notes,
-        time=stamp,
-        caps=caps,
-    )
+        job.assignment, job.student, "graded", seconds, faults=faults, notes=notes, time=stamp,
+        caps=caps, **read_score(db_url, job),
+    )  # fmt: skip
 
 
 def append_log(root: Path, result: Result) -> None:

@@ -9,5 +9,7 @@
 - ``stderr.StderrIsNotFailure``: a warning on stderr does not cost a test its points.
 - ``feedback.HideHiddenTests``: feedback names a failed hidden test and its message, never its
   code.
-- ``late.DailyLatePenalty``: a late penalty per started day, capped.
+- ``late``: a late penalty per started day, capped, taken from the current total whenever a
+  grade changes (``DailyLatePenalty`` at autograde, ``CurrentLatePenalty`` before feedback).
+- ``feedback_page``: the feedback page's summary names every test cell.
 """

@@ -4,19 +4,22 @@ every point. Graded by the course's own grading command on a throw-away course.
 For every assignment the module builds, from the instructor notebook
 (``tests/support/assignment_mistakes.py``):
 
-- ``mistakes-1``, ``mistakes-2``: every graded function broken by one common mistake (two
-  different mistakes per function over the two submissions);
+- ``mistakes-1``, ``mistakes-2``, ...: one submission per round of common mistakes, each
+  graded function broken by at least one of them over the rounds; among them the slips that
+  hide their cause (an argument changed in place, a function another one goes through);
 - ``variants``: correct solutions written differently (loops, float32, a functional model, the
-  other placement of epsilon, ...), one of which makes Keras print a warning on stderr.
+  other placement of epsilon, a copy changed in place, ...), one of which makes Keras print a
+  warning on stderr.
 
 The mistakes submissions leave out the final experiment cell of a4 and a5 (read-only, not
 graded, and the slowest cell), as a student may: grading still runs every test cell.
 
 ``python -m grading.engine.autograde --jobs 2`` (``make autograde``: one sandboxed ``nbgrader
-autograde`` per submission, two at a time) grades all fifteen, ``nbgrader generate_feedback``
+autograde`` per submission, two at a time) grades them all, ``nbgrader generate_feedback``
 writes the feedback, and the scores come from the gradebook. A diagnosis counts only where the
-feedback shows it as the error of a test (``CheckFailed: ...`` or ``AssertionError: ...``), not
-in the test's source that the feedback also shows.
+feedback shows it as the error of a test (``CheckFailed: ...`` or ``AssertionError: ...`` and
+the lines of its message), not in the test's source that the feedback also shows; a test that
+goes through a broken function must say to fix that function first.
 """
 
 import json
@@ -48,6 +51,7 @@ CASES = [
     for mistake in round_
 ]
 ERROR_LINE = re.compile(r"^\s*(CheckFailed|AssertionError): (.*)$")
+GRADE_CELL = re.compile(r"^\s*Grade cell: (\S+)")
 
 
 def student(index: int) -> str:
@@ -66,10 +70,27 @@ class Graded:
         return path.read_text(encoding="utf-8")
 
 
+def cell_messages(html: str) -> list[tuple[str, str]]:
+    """(grade_id, message) of every failed check the feedback page shows, each message with its
+    later lines (the previews, "Likely mistake: ...") up to the blank line that ends it."""
+    lines = html_text(html).splitlines()
+    found, cell = [], None
+    for i, line in enumerate(lines):
+        if grade := GRADE_CELL.match(line):
+            cell = grade.group(1)
+        elif match := ERROR_LINE.match(line):
+            rest = []
+            for more in lines[i + 1 :]:
+                if not more.strip():
+                    break
+                rest.append(more.strip())
+            found.append((cell, "\n".join([match.group(2), *rest])))
+    return found
+
+
 def error_messages(html: str) -> list[str]:
     """The messages of the failed checks the feedback page shows."""
-    text = html_text(html)
-    return [m.group(2) for line in text.splitlines() if (m := ERROR_LINE.match(line))]
+    return [message for _, message in cell_messages(html)]
 
 
 def without_experiment(notebook: dict) -> dict:
@@ -128,16 +149,32 @@ def test_a_wrong_function_loses_points_and_its_feedback_names_the_mistake(
         f"the feedback does not name the mistake {mistake.diagnosis!r}; it shows: "
         f"{[m for m in messages if mistake.function in m or 'Likely' in m][:5]}"
     )
+    by_cell = dict(cell_messages(graded.feedback(student(index), name)))
+    first = f"Fix `{mistake.function}` first: it fails its own tests"
+    silent = {
+        gid: by_cell.get(gid) for gid in mistake.knock_on if first not in by_cell.get(gid, "")
+    }
+    assert not silent, f"tests that go through {mistake.function} do not say {first!r}: {silent}"
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_feedback_messages_are_short_and_never_show_nan(graded, name):
+def test_feedback_messages_are_short_never_show_nan_and_give_the_mistake_its_own_line(
+    graded, name
+):
     for index in range(len(ROUNDS[name])):
         messages = error_messages(graded.feedback(student(index), name))
         assert messages, f"{name}, {student(index)}: no failed check in the feedback"
         for message in messages:
             assert not re.search(r"\bnan\b", message, flags=re.IGNORECASE), message
-            assert len(message) < 700, f"a message of {len(message)} characters: {message}"
+            # one idea per line: the case and the numbers, the previews, the likely mistake; a
+            # test that goes through another function adds that function's gist
+            longest = max(message.splitlines(), key=len)
+            assert len(longest) < 300, f"a line of {len(longest)} characters: {longest}"
+            assert len(message) < 1000, f"a message of {len(message)} characters: {message}"
+            inline = [m.start() for m in re.finditer("Likely mistake:", message)]
+            assert all(message[i - 1] == "\n" for i in inline), (
+                f"not on a line of its own: {message}"
+            )
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)

@@ -82,8 +82,17 @@ def test_the_message_check_catches_bare_asserts_and_array_dumps():
 
 def named_mistakes(source: str) -> set[str]:
     """Explanations of common mistakes in a cell: the string keys of dicts passed as
-    ``mistakes=``, bound to a name that holds mistakes, or filled in by ``mistakes[...] = ``."""
+    ``mistakes=`` (written there, or bound to a name first), bound to a name that holds
+    mistakes, or filled in by ``mistakes[...] = ``."""
     found = set()
+    tree = ast.parse(source)
+    bound = {  # name -> the dict literal last bound to it
+        target.id: node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
 
     def keys(node):
         if isinstance(node, ast.Dict):
@@ -97,9 +106,10 @@ def named_mistakes(source: str) -> set[str]:
         text = ast.unparse(target)
         return "mistake" in text or "wrong" in text
 
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "mistakes":
-            keys(node.value)
+            value = node.value
+            keys(bound.get(value.id) if isinstance(value, ast.Name) else value)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -132,6 +142,23 @@ def graded_groups(name):
         elif groups and meta.get("locked"):
             groups[-1][1].append(text)
     return groups
+
+
+def test_named_mistakes_are_found_where_the_tests_write_them():
+    source = """
+shapes = {"keepdims=True; return vectors of shape (n,).": (1, 5)}
+check_equal(a, b, case, mistakes=shapes)
+check_close(a, b, case, mistakes={"the sign is flipped: a - y.": -b})
+wrong = {"momentum is ignored (0.9 is used).": 1}
+wrong["the velocity is not used at all."] = 3
+unused = {"a dict that is never passed as mistakes.": 1}
+"""
+    assert named_mistakes(source) == {
+        "keepdims=True; return vectors of shape (n,).",
+        "the sign is flipped: a - y.",
+        "momentum is ignored (0.9 is used).",
+        "the velocity is not used at all.",
+    }
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)

@@ -1,11 +1,13 @@
 """Wrong submissions of our own, built by editing the solution cells, and what they must show.
 
 Each ``Mistake`` is one common error in one graded function: a text edit of its solution cell
-(``old`` -> ``new``), the test cells that must lose points, and the named diagnosis the feedback
-must show. ``ROUNDS[assignment]`` groups them into submissions: the mistakes of one round touch
-different functions whose tests do not call each other, so a single notebook run grades them all
-(tests/assignments/test_feedback.py). ``VARIANTS[assignment]`` are correct solutions written
-differently, which must get every autograded point.
+(``old`` -> ``new``), the test cells that must lose points, the named diagnosis the feedback
+must show, and the tests of other functions that go through it and must say to fix it first.
+``ROUNDS[assignment]`` groups them into submissions: one mistake per function, so a single
+notebook run grades them all (tests/assignments/test_feedback.py). A test that goes through a
+function broken in the same round says to fix that function first and still shows its own
+diagnosis. ``VARIANTS[assignment]`` are correct solutions written differently, which must get
+every autograded point.
 """
 
 from dataclasses import dataclass
@@ -20,6 +22,9 @@ class Mistake:
     fails: tuple[str, ...]  # grade_ids of test cells that must lose points
     diagnosis: str  # text the feedback must show
     keeps: tuple[str, ...] = ()  # grade_ids of test cells that must keep every point
+    # grade_ids of tests of other functions that go through this one: they must fail with
+    # "Fix `<function>` first"
+    knock_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,15 @@ A2 = "a2_batch_normalization"
 A3 = "a3_optimizers"
 A4 = "a4_transfer_learning"
 A5 = "a5_regularization"
+
+ADAMW_TESTS = ("test-adamw-basic", "test-adamw-keras", "test-adamw-hidden")
+# The body of the solution's momentum_step, which two mistakes rewrite.
+MOMENTUM_BODY = (
+    "    velocity = momentum * velocity - learning_rate * g\n"
+    "    if nesterov:\n"
+    "        return w + momentum * velocity - learning_rate * g, velocity\n"
+    "    return w + velocity, velocity\n"
+)
 
 ROUNDS: dict[str, list[list[Mistake]]] = {
     A5: [
@@ -66,6 +80,7 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 "return super().call(inputs, training=True) * (1 - self.rate)",
                 ("test-MCDropout-active",),
                 "the kept inputs are not scaled by 1 / (1 - rate).",
+                knock_on=("test-to_mc_model-batchnorm",),
             ),
             Mistake(
                 "to_mc_model",
@@ -109,6 +124,7 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 "return super().call(inputs, training=training)",
                 ("test-MCDropout-active",),
                 "no input is dropped: call the parent's call with training=True",
+                knock_on=("test-to_mc_model-random",),
             ),
             Mistake(
                 "to_mc_model",
@@ -185,6 +201,33 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 "learning_rate is ignored: 0.001 is reuse_for_task_b's rate",
             ),
         ],
+        [
+            Mistake(
+                "split_task_a_b",
+                "split_task_a_b",
+                "    y_a = (y - below)[~in_b].astype(np.int64)\n"
+                "    y_b = (y[in_b] == b_classes[1]).astype(np.int64)\n",
+                "    y_b = (y[in_b] == b_classes[1]).astype(np.int64)\n"
+                "    y -= below\n"
+                "    y_a = y[~in_b].astype(np.int64)\n",
+                (
+                    "test-split_task_a_b-shapes",
+                    "test-split_task_a_b-values",
+                    "test-split_task_a_b-order",
+                ),
+                "the call modified its argument `y` in place",
+            ),
+            Mistake(
+                "reuse_for_task_b",
+                "reuse_for_task_b",
+                "    clone = keras.models.clone_model(model_a)\n"
+                "    clone.set_weights(model_a.get_weights())\n"
+                "    model_b = keras.Sequential(clone.layers[:-1])\n",
+                "    model_b = keras.Sequential(model_a.layers[:-1])\n",
+                ("test-reuse_for_task_b-structure", "test-reuse_for_task_b-hidden"),
+                "the call froze model A's layers",
+            ),
+        ],
     ],
     A3: [
         [
@@ -212,6 +255,7 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 "(np.sqrt(v_hat) + epsilon), m_hat, v_hat",
                 ("test-adam-basic", "test-adam-keras"),
                 "m is bias-corrected; return the uncorrected average",
+                knock_on=ADAMW_TESTS,
             ),
             Mistake(
                 "adamw_step",
@@ -262,6 +306,7 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 "    beta_2 = 0.999\n    m = beta_1 * m + (1 - beta_1) * g\n",
                 ("test-adam-keras", "test-adam-hidden"),
                 "beta_2 is ignored (the default 0.999 is used)",
+                knock_on=ADAMW_TESTS,
             ),
             Mistake(
                 "adamw_step",
@@ -299,6 +344,98 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 ),
             ),
         ],
+        [
+            Mistake(
+                "momentum_step",
+                "momentum-step",
+                MOMENTUM_BODY,
+                MOMENTUM_BODY.replace("velocity - learning_rate", "velocity + learning_rate")
+                .replace("w + momentum", "w - momentum")
+                .replace("w + velocity", "w - velocity"),
+                ("test-momentum-keras", "test-momentum-velocity", "test-momentum-hidden"),
+                "the velocity points up the gradient",
+            ),
+            Mistake(
+                "rmsprop_step",
+                "rmsprop-step",
+                "    return w - learning_rate * g / np.sqrt(s + epsilon), s\n",
+                "    w -= learning_rate * g / np.sqrt(s + epsilon)\n    return w, s\n",
+                ("test-rmsprop-basic", "test-rmsprop-keras", "test-rmsprop-hidden"),
+                "the call modified its argument `w` in place",
+            ),
+            Mistake(
+                "adam_step",
+                "adam-step",
+                "(np.sqrt(v_hat) + epsilon), m, v",
+                "np.sqrt(v_hat + epsilon), m, v",
+                ("test-adam-epsilon",),
+                "epsilon is inside the square root: Adam divides by sqrt(v_hat) + epsilon",
+                knock_on=ADAMW_TESTS,
+            ),
+            Mistake(
+                "adamw_step",
+                "adam-step",
+                "    w = w - learning_rate * weight_decay * w\n",
+                "    w -= learning_rate * weight_decay * w\n",
+                ("test-adamw-basic", "test-adamw-keras", "test-adamw-hidden"),
+                "the call modified its argument `w` in place",
+            ),
+        ],
+        [
+            Mistake(
+                "momentum_step",
+                "momentum-step",
+                MOMENTUM_BODY,
+                MOMENTUM_BODY.replace("    velocity = momentum", "    step = momentum")
+                .replace(
+                    "momentum * velocity - learning_rate * g, velocity",
+                    "momentum * step - learning_rate * g, velocity",
+                )
+                .replace("w + velocity, velocity", "w + step, velocity"),
+                ("test-momentum-velocity",),
+                "the velocity returned is the one passed in",
+                keeps=("test-momentum-basic", "test-momentum-keras", "test-momentum-nesterov"),
+            ),
+            Mistake(
+                "rmsprop_step",
+                "rmsprop-step",
+                "    s = rho * s + (1 - rho) * g**2\n"
+                "    return w - learning_rate * g / np.sqrt(s + epsilon), s\n",
+                "    w = w - learning_rate * g / np.sqrt(s + epsilon)\n"
+                "    s = rho * s + (1 - rho) * g**2\n"
+                "    return w, s\n",
+                ("test-rmsprop-basic", "test-rmsprop-keras", "test-rmsprop-hidden"),
+                "the step divides by the old s: update s first",
+            ),
+            Mistake(
+                "adam_step",
+                "adam-step",
+                "(np.sqrt(v_hat) + epsilon), m, v",
+                "(v_hat + epsilon), m, v",
+                ("test-adam-basic", "test-adam-keras", "test-adam-epsilon", "test-adam-hidden"),
+                "the square root is missing: divide by sqrt(v_hat) + epsilon.",
+                knock_on=ADAMW_TESTS,
+            ),
+        ],
+        [
+            Mistake(
+                "rmsprop_step",
+                "rmsprop-step",
+                "s = rho * s + (1 - rho) * g**2",
+                "s = rho * s + (1 - rho) * g",
+                ("test-rmsprop-basic", "test-rmsprop-keras", "test-rmsprop-hidden"),
+                "s averages the gradients, not their squares",
+            ),
+            Mistake(
+                "adam_step",
+                "adam-step",
+                "    v = beta_2 * v + (1 - beta_2) * g**2\n",
+                "    v = beta_2 * v + (1 - beta_2) * g\n",
+                ("test-adam-basic", "test-adam-keras", "test-adam-epsilon", "test-adam-hidden"),
+                "v averages the gradients, not their squares",
+                knock_on=ADAMW_TESTS,
+            ),
+        ],
     ],
     A1: [
         [
@@ -333,6 +470,7 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 "return z * (1 - z)",
                 ("test-derivative-tape", "test-derivative-hidden"),
                 "z * (1 - z): the formula takes sigmoid(z), not z.",
+                knock_on=("test-chain-basic", "test-chain-sigmoid", "test-chain-hidden"),
             ),
             Mistake(
                 "chain_gradients",
@@ -359,6 +497,7 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                     "test-init-variance-keras",
                     "test-init-variance-hidden",
                 ),
+                knock_on=("test-uniform-limit-errors",),
             ),
             Mistake(
                 "uniform_limit",
@@ -391,6 +530,46 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 "    return grads[::-1]\n",
                 ("test-chain-sigmoid", "test-chain-other", "test-chain-vanishing"),
                 "the list runs from the output to the input; return dJ/dw_1 first.",
+            ),
+        ],
+        [
+            Mistake(
+                "init_variance",
+                "init-variance",
+                "    return float(variances[scheme])\n",
+                "    return float(np.sqrt(variances[scheme]))\n",
+                (
+                    "test-init-variance-basic",
+                    "test-init-variance-keras",
+                    "test-init-variance-hidden",
+                ),
+                "the standard deviation, not the variance.",
+                knock_on=("test-uniform-limit-keras", "test-uniform-limit-hidden"),
+            ),
+            Mistake(
+                "activation",
+                "activations",
+                "        return np.where(z > 0, z, 0.2 * z)\n",
+                "        z[z < 0] *= 0.2\n        return z\n",
+                ("test-activation-basic", "test-activation-keras", "test-activation-hidden"),
+                "the call modified its argument `z` in place",
+            ),
+            Mistake(
+                "activation_derivative",
+                "activations",
+                "        return (z > 0).astype(np.float64)\n",
+                "        z[:] = z > 0\n        return z\n",
+                ("test-derivative-basic", "test-derivative-tape", "test-derivative-hidden"),
+                "the call modified its argument `z` in place",
+                knock_on=("test-chain-other",),
+            ),
+            Mistake(
+                "chain_gradients",
+                "chain-gradients",
+                "grads[k] = float(delta * a_values[k])",
+                "grads[k] = float(delta * a_values[k + 1])",
+                ("test-chain-basic", "test-chain-sigmoid", "test-chain-other"),
+                "dJ/dw_k uses the neuron's output a_k; it takes its input a_(k-1).",
             ),
         ],
     ],
@@ -479,6 +658,47 @@ ROUNDS: dict[str, list[list[Mistake]]] = {
                 "the moving mean and variance are forgotten; Keras stores them as non-trainable.",
             ),
         ],
+        [
+            Mistake(
+                "batchnorm_train",
+                "batchnorm-train",
+                "    x_hat = (x - batch_mean) / np.sqrt(batch_var + eps)\n",
+                "    x -= batch_mean\n    x_hat = x / np.sqrt(batch_var + eps)\n",
+                ("test-bn-train-basic", "test-bn-train-standardised", "test-bn-train-edge"),
+                "the call modified its argument `x` in place",
+            ),
+            Mistake(
+                "update_moving",
+                "update-moving",
+                "    return momentum * np.asarray(moving)"
+                " + (1 - momentum) * np.asarray(batch_stat)\n",
+                "    moving *= momentum\n"
+                "    moving += (1 - momentum) * np.asarray(batch_stat)\n"
+                "    return moving\n",
+                (
+                    "test-update-moving-basic",
+                    "test-update-moving-keras",
+                    "test-update-moving-hidden",
+                ),
+                "the call modified its argument `moving` in place",
+            ),
+            Mistake(
+                "batchnorm_inference",
+                "batchnorm-inference",
+                "gamma * (x - moving_mean) / np.sqrt(moving_var + eps) + beta",
+                "beta * (x - moving_mean) / np.sqrt(moving_var + eps) + gamma",
+                ("test-bn-inference-basic", "test-bn-inference-keras", "test-bn-inference-hidden"),
+                "gamma and beta are swapped: y = gamma * x_hat + beta.",
+            ),
+            Mistake(
+                "fuse_dense_bn",
+                "fuse-dense-bn",
+                "    W_fused = np.asarray(W) * factor\n",
+                "    W_fused = np.asarray(W)\n    W_fused *= factor\n",
+                ("test-fuse-basic", "test-fuse-keras", "test-fuse-hidden"),
+                "the call modified its argument `W` in place",
+            ),
+        ],
     ],
 }
 
@@ -561,6 +781,12 @@ VARIANTS: dict[str, list[Variant]] = {
             "    return w - lr_t * m / (np.sqrt(v) + epsilon), m, v\n",
         ),
         Variant(
+            "adamw_step decaying a copy of w in place",
+            "adam-step",
+            "    w = w - learning_rate * weight_decay * w\n",
+            "    w = np.array(w, dtype=float)\n    w *= 1 - learning_rate * weight_decay\n",
+        ),
+        Variant(
             "exponential_decay as lr0 / 10 ** (epoch / s)",
             "schedules",
             "return float(lr0 * 0.1 ** (epoch / s))",
@@ -639,6 +865,12 @@ VARIANTS: dict[str, list[Variant]] = {
             "update-moving",
             "return momentum * np.asarray(moving) + (1 - momentum) * np.asarray(batch_stat)",
             "return moving - (1 - momentum) * (np.asarray(moving) - batch_stat)",
+        ),
+        Variant(
+            "fuse_dense_bn scaling a copy of W in place",
+            "fuse-dense-bn",
+            "    W_fused = np.asarray(W) * factor\n",
+            "    W_fused = np.array(W, dtype=float)\n    W_fused *= factor\n",
         ),
         Variant(
             "bn_param_counts returning NumPy integers",

@@ -2,8 +2,9 @@
 records, by cell."""
 
 import json
+import os
 
-from grading.engine.jobs import Job, faults_in, find_jobs
+from grading.engine.jobs import Job, Result, faults_in, find_jobs
 
 
 def test_find_jobs_narrows_and_skips_graded(tmp_path):
@@ -80,3 +81,42 @@ def test_the_caps_in_force_are_logged_per_job_and_printed_once(tmp_path):
         if x
     ]
     assert [r["caps"] for r in records] == [cgroup, cgroup, fallback, ""]
+
+
+def test_the_summary_line_shows_the_late_penalty_and_what_is_left_to_grade():
+    late = Result(
+        "a2", "rroe", "graded", 41.2, score=30.0, max_score=34.0, penalty=6.0, hours_late=30.0,
+        still_open=["4 points to grade by hand"],
+    )  # fmt: skip
+    assert late.summary() == (
+        f"{'rroe':<16} {'a2':<24} 24 / 34 LATE 30.0 h: 30 minus a late penalty of 6; "
+        "4 points to grade by hand (41.2 s)"
+    )
+    on_time = Result("a2", "jdoe", "graded", 9.0, score=34.0, max_score=34.0)
+    assert on_time.summary().endswith(" 34 / 34 (9.0 s)")
+    unreadable = Result("a2", "bcut", "unreadable", 0.1, error="a2.ipynb: the file is empty")
+    assert unreadable.summary() == (
+        f"{'bcut':<16} {'a2':<24} could not be read: a2.ipynb: the file is empty "
+        "(the student's feedback says so)"
+    )
+
+
+def test_a_submission_changed_since_it_was_graded_is_graded_again(tmp_path):
+    def folder(*parts, stamp):
+        path = tmp_path.joinpath(*parts)
+        path.mkdir(parents=True)
+        (path / "x.ipynb").write_text("{}")
+        (path / "timestamp.txt").write_text(stamp)
+        return path
+
+    times = {"same": (1e9, 2e9), "again": (1e9, 2e9), "copied": (2e9, 1e9)}
+    for student, (submitted, graded) in times.items():
+        later = "2026-11-01 11:30:00" if student == "again" else "2026-11-01 10:00:00"
+        path = folder("submitted", student, "x", stamp=later) / "x.ipynb"
+        os.utime(path, (submitted, submitted))
+        path = folder("autograded", student, "x", stamp="2026-11-01 10:00:00") / "x.ipynb"
+        os.utime(path, (graded, graded))  # "copied": a new file put there after grading
+    jobs = find_jobs(tmp_path)
+    assert jobs == [Job("x", "again"), Job("x", "copied")]
+    assert all(job.resubmitted for job in jobs)
+    assert not any(job.resubmitted for job in find_jobs(tmp_path, force=True))
