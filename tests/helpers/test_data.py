@@ -209,6 +209,7 @@ def test_digits_distorted_is_the_same_on_every_call():
     np.testing.assert_array_equal(a[0][1], b[0][1])
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 def test_digits_distorted_leaves_headroom_for_a_linear_model():
     """A plain classifier is far from perfect here, unlike on the undistorted digits."""
     from sklearn.linear_model import LogisticRegression

@@ -51,6 +51,7 @@ def test_doubling_sizes_rejects_bad_bounds():
         doubling_sizes(20, 10)
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 def test_each_size_matches_a_run_by_hand():
     X, y = _blobs(200, seed=0)
     X_valid, y_valid = _blobs(100, seed=1)

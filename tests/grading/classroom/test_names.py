@@ -48,6 +48,7 @@ def test_a_typo_names_the_close_match_and_every_valid_name(course):
         check_assignments("a1_x", course, kind="graded")
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 def test_the_command_line_exits_1_with_the_message(course):
     def run(*args):
         return subprocess.run(
@@ -86,6 +87,7 @@ def run_make(course, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 @pytest.mark.parametrize("target", sorted(TYPOS))
 def test_every_make_target_stops_on_a_typo_and_lists_the_assignments(target):
     done = run_make(ROOT, target, *TYPOS[target])
@@ -97,6 +99,7 @@ def test_every_make_target_stops_on_a_typo_and_lists_the_assignments(target):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 def test_make_autograde_stops_on_an_unknown_student():
     done = run_make(ROOT, "autograde", "STUDENT=nobody_at_all")
     assert done.returncode != 0
@@ -104,6 +107,7 @@ def test_make_autograde_stops_on_an_unknown_student():
     assert "The students are: " in done.stderr
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 def test_make_release_with_an_assignment_releases_that_one_only(tmp_path):
     course = make_course(tmp_path / "course")
     done = run_make(course, "release", "ASSIGNMENT=a2_batch_normalization")

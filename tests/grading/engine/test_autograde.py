@@ -4,9 +4,12 @@ or a student's name stops it with the valid names."""
 import subprocess
 import sys
 
+import pytest
+
 from tests import ROOT
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 def test_autograde_command_line_errors(tmp_path):
     def run(*args):
         return subprocess.run(

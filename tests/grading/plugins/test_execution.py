@@ -61,6 +61,7 @@ def test_validation_time_limits_leave_grading_alone():
     assert not execute._timeout_configured()  # grading keeps its own per-cell limits
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
 @pytest.mark.parametrize("caps", ["cgroup", "fallback"])
 def test_a_kernel_ended_at_the_cap_after_its_time_limit_says_why(caps, monkeypatch):

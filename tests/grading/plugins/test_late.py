@@ -92,6 +92,7 @@ def stored(url, student):
         return submission.score, submission.notebooks[0].late_submission_penalty
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 def test_a_written_answer_graded_later_is_penalised_by_refresh(gradebook):
     grade_written_answer(gradebook, "rroe", WRITTEN_POINTS)
     assert stored(gradebook, "rroe") == (34.0, 6.0)  # nbgrader's value, from 30 points
@@ -104,6 +105,7 @@ def test_a_written_answer_graded_later_is_penalised_by_refresh(gradebook):
         assert refresh_penalties(gb, POLICY) == []  # nothing left to change
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 def test_the_hook_follows_every_grade_written_in_the_process(gradebook):
     follow_grade_changes(POLICY)
     grade_written_answer(gradebook, "rroe", WRITTEN_POINTS)
@@ -117,6 +119,7 @@ def test_the_hook_follows_every_grade_written_in_the_process(gradebook):
     assert stored(gradebook, "rroe") == (34.0, pytest.approx(6.3))  # no hook, no change
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 def test_an_extension_or_a_moved_due_date_is_followed_too(gradebook):
     with Gradebook(gradebook) as gb:
         gb.find_submission(A2, "rroe").extension = dt.timedelta(hours=12)  # 18 h late: 1 day

@@ -1,3 +1,5 @@
+import pytest
+
 """grading.plugins.sanitize: cells pasted from elsewhere and duplicated cells become ordinary
 cells (run, not graded on their own) instead of crashing nbgrader; known cells are kept."""
 
@@ -28,6 +30,7 @@ def gradebook_with(tmp_path, monkeypatch, *cell_names) -> str:
     return url
 
 
+@pytest.mark.slow  # a real nbgrader, kernel or training run: make test, not make check
 def test_pasted_cells_are_ungraded_and_known_ones_kept(tmp_path, monkeypatch):
     url = gradebook_with(tmp_path, monkeypatch, "answer-1", "test-1")
     cells = [graded("answer-1", grade=False, solution=True), graded("test-1"), graded("other-nb")]
