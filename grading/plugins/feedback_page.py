@@ -2,9 +2,10 @@
 
 nbgrader's feedback template lists each test cell in the page's summary as "Test cell", so
 the summary of an assignment is seventeen identical links. ``templates/feedback/course.html.j2``
-extends nbgrader's template and names each by its grade id and the first line of its comment
-("test-bn-train-basic: batchnorm_train returns (y, batch_mean, batch_var) with the right
-shapes."). ``configure_feedback_page`` sets it for ``nbgrader generate_feedback`` only
+extends nbgrader's template and names each by its grade id and the first sentence of the
+comment it starts with, however many lines that runs over ("test-bn-train-basic:
+batchnorm_train returns (y, batch_mean, batch_var) with the right shapes, and leaves its
+arguments as they were."). ``configure_feedback_page`` sets it for ``nbgrader generate_feedback`` only
 (``GenerateFeedback.HTMLExporter``), so formgrader's own pages keep their templates.
 """
 

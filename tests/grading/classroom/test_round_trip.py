@@ -563,7 +563,7 @@ def test_feedback_shows_the_current_penalty_and_names_each_test_cell(course, fee
     assert "Test cell" not in page
     assert (
         "Test test-bn-train-basic: batchnorm_train returns (y, batch_mean, batch_var) with the "
-        "right shapes. (Score: 1.0 / 1.0)"
+        "right shapes, and leaves its arguments as they were. (Score: 1.0 / 1.0)"
     ) in page
     assert "Written response answer-fusing (Score: 4.0 / 4.0)" in page
 
