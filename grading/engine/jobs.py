@@ -15,6 +15,9 @@ A student's errors, crashes and timeouts are grades, not failures of the run: a 
 when nbgrader itself could not grade the submission. Each job reports its score from the
 gradebook and the faults the autograded notebook records (``grading.plugins.execution``), and is
 appended to ``build/grading-log.jsonl``.
+
+Every job borrows a trusted test kernel (``grading.engine.trusted_pool``): started once per
+worker with Keras imported, it runs the instructor's tests of one submission after another.
 """
 
 import json
@@ -24,13 +27,16 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from grading.coursedir import SQLITE_TIMEOUT, gradebook_url
 from grading.engine.backup import SKIP_ENV
+from grading.engine.trusted_pool import POOL
 from grading.plugins.execution import KERNEL_DIED, NOT_RUN, TIMED_OUT
+from grading.plugins.trusted.kernel import TrustedKernelError
 
 FAULT_NAMES = (KERNEL_DIED, TIMED_OUT)
 LOG_PATH = Path("build") / "grading-log.jsonl"
@@ -95,10 +101,22 @@ def find_jobs(
     return jobs
 
 
-def nbgrader_command(job: Job, db_url: str, force: bool, extra_args=()) -> list[str]:
+def nbgrader_command(
+    job: Job, db_url: str, force: bool, extra_args=(), trusted_kernel: str | None = None
+) -> list[str]:
     command = [sys.executable, "-m", "nbgrader", "autograde", job.assignment]
     command += ["--student", job.student, f"--db={db_url}", *extra_args]
+    if trusted_kernel:
+        command.append(f"--SandboxedExecute.trusted_kernel={trusted_kernel}")
     return command + (["--force"] if force else [])
+
+
+def routes_tests(extra_args) -> bool:
+    """Whether the jobs run tests in a trusted kernel (unless routing is switched off)."""
+    return not any(
+        arg.lower() in ("--sandboxedexecute.route_tests=false", "--sandboxedexecute.route_tests=0")
+        for arg in extra_args
+    )
 
 
 def _environment() -> dict:
@@ -159,21 +177,28 @@ def grade_job(
     start = time.monotonic()
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     try:
-        done = subprocess.run(
-            nbgrader_command(job, db_url, force, extra_args),
-            cwd=root,
-            env=_environment(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+        with ExitStack() as stack:
+            trusted = stack.enter_context(POOL.lease()) if routes_tests(extra_args) else None
+            done = subprocess.run(
+                nbgrader_command(job, db_url, force, extra_args, trusted),
+                cwd=root,
+                env=_environment(),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+    except (subprocess.TimeoutExpired, TrustedKernelError) as error:
+        reason = (
+            f"nbgrader did not finish in {timeout:.0f} s"
+            if isinstance(error, subprocess.TimeoutExpired)
+            else str(error)
         )
-    except subprocess.TimeoutExpired:
         return Result(
             job.assignment,
             job.student,
             "failed",
             time.monotonic() - start,
-            error=f"nbgrader did not finish in {timeout:.0f} s",
+            error=reason,
             time=stamp,
         )
     seconds = time.monotonic() - start

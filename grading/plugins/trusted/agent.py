@@ -210,11 +210,6 @@ class Agent:
     def encode_other(self, value, encoder: wire.Encoder):
         if value is Missing:
             return {"$missing": None}
-        if isinstance(value, np.ndarray) and value.nbytes > self.limits.max_bytes:
-            raise wire.WireError(
-                f"the result is {wire.size_text(value.nbytes)}, more than the "
-                f"{wire.size_text(self.limits.max_bytes)} a result may be"
-            )
         plain = as_base(value)
         if plain is not None:
             return encoder.encode(plain)
@@ -312,7 +307,7 @@ class Agent:
         kind = type(error)
         frames = []
         for frame in traceback.extract_tb(error.__traceback__):
-            if frame.filename == AGENT_FILE or _library_file(frame.filename):
+            if frame.filename in OWN_FILES or _library_file(frame.filename):
                 continue
             frames.append(
                 {
@@ -331,6 +326,9 @@ class Agent:
             "message": _text(error, MAX_MESSAGE),
             "frames": frames[-MAX_FRAMES:],
         }
+
+
+OWN_FILES = {AGENT_FILE, __file__, wire.__file__, keras_values.__file__}
 
 
 class _Missing:

@@ -12,6 +12,7 @@ assignment never loads TensorFlow on this module's account.
 
 import importlib
 import json
+import re
 import sys
 
 PUBLIC_MODULES = (
@@ -167,4 +168,21 @@ def rebuild(config_text: str, weights: list, custom_objects: dict | None = None)
             value.set_weights(weights)
         except Exception as error:  # noqa: BLE001 - shapes that do not fit
             raise ValueError(f"the weights do not fit the model: {error}") from None
+    reserve_names(value)
     return value
+
+
+def reserve_names(value) -> None:
+    """Advance Keras' automatic names past those of ``value`` and its layers, as if they had
+    been made in this kernel: a layer made next is not named like one of them ("dense")."""
+    import keras
+
+    objects = [value] + list(getattr(value, "layers", []))
+    for name in (getattr(obj, "name", None) for obj in objects):
+        if not isinstance(name, str):
+            continue
+        match = re.fullmatch(r"(.+)_(\d+)", name)
+        prefix, needed = (match[1], int(match[2]) + 1) if match else (name, 1)
+        for _ in range(min(needed, 10_000)):
+            if keras.backend.get_uid(prefix) >= needed:
+                break

@@ -85,6 +85,25 @@ class TrustedKernel:
     def alive(self) -> bool:
         return bool(self.km.is_alive())
 
+    def ready(self, timeout: float = 10) -> bool:
+        """Alive and idle (a job that was stopped may have left it inside a cell: it is then
+        interrupted once)."""
+        if not self.alive():
+            return False
+        client = self.km.blocking_client()
+        client.start_channels()
+        try:
+            for attempt in range(2):
+                try:
+                    client.execute_interactive("pass", timeout=timeout, silent=True)
+                    return True
+                except TimeoutError:
+                    if attempt == 0:
+                        self.km.interrupt_kernel()
+            return False
+        finally:
+            client.stop_channels()
+
     def shutdown(self) -> None:
         if self.km.has_kernel:
             self.km.shutdown_kernel(now=True)

@@ -248,6 +248,11 @@ class Encoder:
         if value is Ellipsis:
             return {"$ellipsis": None}
         if is_numpy_data(value):
+            if self.size + value.nbytes > self.limits.max_bytes:
+                raise WireError(
+                    f"the value holds {size_text(self.size + value.nbytes)} of arrays, more than "
+                    f"the {size_text(self.limits.max_bytes)} a value may be"
+                )
             tag = "$array" if kind is np.ndarray else "$scalar"
             return {tag: self.buffer(npy_bytes(value))}
         if self.other is None:
