@@ -36,6 +36,10 @@ DENIED = {"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer", 
 VALUE_CLASS_NAMES = {"__tensor__", "__numpy__", "__bytes__", "__ellipsis__", "__slice__"}
 FUNCTIONAL = ("keras.src.models.functional", "Functional")
 MAX_CONFIG_DEPTH = 200
+# A layer's weights are at most the product of the largest numbers in its config (units,
+# filters, kernel size, the input's last dimension): more than this is refused unbuilt, so a
+# forged config cannot make the trusted kernel allocate gigabytes.
+MAX_LAYER_WEIGHTS = 50_000_000
 
 
 def loaded_keras():
@@ -115,12 +119,33 @@ def config_problem(config, depth: int = 0) -> str | None:
                 return f"the function {function!r} of {module!r}"
         elif name not in VALUE_CLASS_NAMES and _public_class(module or "", name) is None:
             return f"the class {name!r} of {module!r}"
+        numbers = sorted(_numbers(config.get("config")) + _numbers(config.get("build_config")))
+        size = 1
+        for n in numbers[-3:]:
+            size *= n
+        if size > MAX_LAYER_WEIGHTS:
+            return f"a {name} of up to {size:,} weights (more than {MAX_LAYER_WEIGHTS:,})"
     for key, value in config.items():
         if key != "class_name":
             problem = config_problem(value, depth + 1)
             if problem:
                 return problem
     return None
+
+
+def _numbers(config, depth: int = 0) -> list[int]:
+    """The positive integers in a layer's own config (not in the objects nested in it)."""
+    if depth > 8 or (isinstance(config, dict) and "class_name" in config and depth):
+        return []
+    if isinstance(config, bool):
+        return []
+    if isinstance(config, int):
+        return [config] if config > 0 else []
+    if isinstance(config, dict):
+        return [n for value in config.values() for n in _numbers(value, depth + 1)]
+    if isinstance(config, list):
+        return [n for value in config for n in _numbers(value, depth + 1)]
+    return []
 
 
 def serialize(value) -> dict:

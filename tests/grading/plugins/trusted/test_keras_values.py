@@ -60,6 +60,13 @@ def test_code_and_unknown_classes_are_refused_by_the_trusted_side():
     assert keras_values.config_problem(forged)
 
 
+def test_a_config_that_would_allocate_gigabytes_is_refused_unbuilt():
+    huge = keras_values.serialize(keras.layers.Dense(10_000))
+    huge["build_config"] = {"input_shape": [None, 100_000]}
+    assert "more than 50,000,000" in keras_values.config_problem(huge)
+    assert keras_values.config_problem(keras_values.serialize(small_model())) is None
+
+
 def test_weights_that_do_not_fit_are_refused():
     model = small_model()
     text = json.dumps(keras_values.serialize(model))
