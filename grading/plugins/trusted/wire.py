@@ -66,8 +66,8 @@ class Limits:
 
 
 def size_text(n: int) -> str:
-    """``n`` bytes in words: "2.0 GB", "512 kB"."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+    """``n`` bytes in words: "2.0 GiB", "256.0 MiB"."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
     return f"{n} bytes"

@@ -177,7 +177,7 @@ def test_a_call_that_hangs_fails_at_the_cells_limit(student):
 
 def test_results_too_big_or_too_deep_fail_with_a_clear_message(student):
     proxies, found = student
-    with pytest.raises(Exception, match="value holds 16.0 MB of arrays, more than the 8.4 MB"):
+    with pytest.raises(Exception, match="value holds 15.3 MiB of arrays, more than the 8.0 MiB"):
         found["huge"]()
     with pytest.raises(Exception, match="nested more than 100 levels"):
         found["nested"]()

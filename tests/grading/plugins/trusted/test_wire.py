@@ -105,7 +105,7 @@ def test_a_frame_claiming_two_gigabytes_is_refused_before_it_is_read():
     a, b = pair()
     a.sendall(wire.HEAD.pack(10, 1) + wire.LENGTH.pack(2 * 2**30))
     start = time.monotonic()
-    with pytest.raises(wire.WireError, match="2.1 GB, more than the 268.4 MB"):
+    with pytest.raises(wire.WireError, match="2.0 GiB, more than the 256.0 MiB"):
         wire.read_frame(b, wire.Limits(), time.monotonic() + 5)
     assert time.monotonic() - start < 1
 
