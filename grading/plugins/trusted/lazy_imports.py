@@ -3,7 +3,8 @@
 A NumPy assignment's setup cell still says ``import keras`` (the tests' oracles need it, and
 they run in the trusted kernel), so without this every student's kernel would spend seconds
 importing TensorFlow it never uses. ``install()`` makes ``import keras`` and ``import tensorflow``
-bind modules that load on their first attribute access (``importlib.util.LazyLoader``), and
+bind modules that load on their first attribute access (unlike ``importlib.util.LazyLoader``,
+not on importing them again, which reads ``__spec__``), and
 makes ``helpers.set_seed`` seed Python and NumPy at once and Keras' backend when Keras loads:
 the same generators end up in the same states as when everything loads at the start, because
 nothing can draw from TensorFlow's generator before TensorFlow is loaded.
@@ -13,41 +14,54 @@ import functools
 import importlib.util
 import random
 import sys
+import types
 
 LAZY = ("keras", "tensorflow")
+# What importing a module reads of it again (``import keras`` a second time looks at
+# ``__spec__``): these do not load it.
+QUIET = {"__spec__", "__name__", "__loader__", "__class__", "__dict__", "__package__"}
 _pending_seed: list[int] = []
 _loading = [0]
+_real_loaders: dict[str, object] = {}
 
 
 def loaded(name: str) -> bool:
     module = sys.modules.get(name)
-    return module is not None and type(module).__name__ != "_LazyModule"
+    return module is not None and not isinstance(module, _LazyModule)
 
 
-class _SeedReplayLoader:
-    """The real loader of ``keras`` or ``tensorflow``; after the outermost one finishes, seeds
-    Keras' backend with a seed ``set_seed`` deferred, keeping Python's and NumPy's states."""
+class _LazyModule(types.ModuleType):
+    """A module not executed yet: the first attribute read (or write) executes it in place."""
 
-    def __init__(self, loader):
-        self._loader = loader
+    def __getattribute__(self, name):
+        if name in QUIET:
+            return object.__getattribute__(self, name)
+        _load(self)
+        return getattr(self, name)
 
-    def __getattr__(self, name):
-        return getattr(self._loader, name)
+    def __setattr__(self, name, value):
+        _load(self)
+        setattr(self, name, value)
 
-    def create_module(self, spec):
-        return self._loader.create_module(spec)
 
-    def exec_module(self, module):
-        _loading[0] += 1
-        try:
-            self._loader.exec_module(module)
-        finally:
-            _loading[0] -= 1
-        if _loading[0] == 0 and _pending_seed:
-            _replay_seed(_pending_seed.pop())
+def _load(module) -> None:
+    object.__setattr__(module, "__class__", types.ModuleType)
+    name = module.__name__
+    loader = _real_loaders.pop(name)
+    module.__loader__ = loader
+    module.__spec__.loader = loader
+    _loading[0] += 1
+    try:
+        loader.exec_module(module)
+    finally:
+        _loading[0] -= 1
+    if _loading[0] == 0 and _pending_seed:
+        _replay_seed(_pending_seed.pop())
 
 
 def _replay_seed(seed: int) -> None:
+    """Seed Keras' backend as ``keras.utils.set_random_seed`` would have, without touching
+    Python's and NumPy's generators again (they were seeded when ``set_seed`` ran)."""
     import keras
     import numpy as np
 
@@ -55,6 +69,16 @@ def _replay_seed(seed: int) -> None:
     keras.utils.set_random_seed(seed)
     random.setstate(python_state)
     np.random.set_state(numpy_state)
+
+
+class _DeferringLoader:
+    """Creates the module as its real loader would, and executes it on first use."""
+
+    def create_module(self, spec):
+        return _real_loaders[spec.name].create_module(spec)
+
+    def exec_module(self, module):
+        object.__setattr__(module, "__class__", _LazyModule)
 
 
 class _LazyFinder:
@@ -68,7 +92,8 @@ class _LazyFinder:
             sys.meta_path.insert(0, self)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        spec.loader = importlib.util.LazyLoader(_SeedReplayLoader(spec.loader))
+        _real_loaders[name] = spec.loader
+        spec.loader = _DeferringLoader()
         return spec
 
 
