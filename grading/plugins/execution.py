@@ -254,7 +254,7 @@ class SandboxedExecute(Execute):
             if key in SUBMISSION_ENV or key.startswith("COURSE_")
         }
         settings = {"names": plan.names, "cwd": os.path.abspath(cwd), "env": env}
-        run_sync(session.start)(settings, self.max_answer_bytes)
+        run_sync(session.start)(settings, self.max_answer_bytes, not plan.uses_keras)
         return session
 
     def _run_trusted_cell(self, session, cell, resources, index, where) -> str | None:

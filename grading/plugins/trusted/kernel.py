@@ -121,18 +121,22 @@ def shared_kernel() -> TrustedKernel:
         return _shared
 
 
-def student_bootstrap(socket_path: str, max_bytes: int) -> str:
-    """Code for the student's kernel: install the agent, listening on ``socket_path``."""
+def student_bootstrap(socket_path: str, max_bytes: int, lazy_keras: bool = True) -> str:
+    """Code for the student's kernel: install the agent, listening on ``socket_path``, and
+    (``lazy_keras``) make Keras and TensorFlow load on first use."""
     sources = {name: (HERE / f"{name}.py").read_text() for name in STUDENT_MODULES}
     return BOOTSTRAP.format(
-        sources=json.dumps(sources), socket=json.dumps(socket_path), max_bytes=int(max_bytes)
+        sources=json.dumps(sources),
+        socket=json.dumps(socket_path),
+        max_bytes=int(max_bytes),
+        lazy=bool(lazy_keras),
     )
 
 
 SERVE = "__import__('sys').modules['grading.plugins.trusted.agent'].AGENT.serve({token})"
 
 BOOTSTRAP = """
-def _grading_install(sources, socket_path, max_bytes):
+def _grading_install(sources, socket_path, max_bytes, lazy):
     import sys, types
     for package in ("grading", "grading.plugins", "grading.plugins.trusted"):
         module = types.ModuleType(package)
@@ -144,9 +148,10 @@ def _grading_install(sources, socket_path, max_bytes):
         sys.modules[module.__name__] = module
         exec(compile(source, "<grading agent>", "exec"), module.__dict__)
         setattr(sys.modules["grading.plugins.trusted"], name, module)
-    sys.modules["grading.plugins.trusted.lazy_imports"].install()
+    if lazy:
+        sys.modules["grading.plugins.trusted.lazy_imports"].install()
     agent = sys.modules["grading.plugins.trusted.agent"]
     agent.AGENT = agent.install(socket_path, max_bytes)
-_grading_install({sources}, {socket}, {max_bytes})
+_grading_install({sources}, {socket}, {max_bytes}, {lazy})
 del _grading_install
 """

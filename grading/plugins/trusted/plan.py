@@ -9,6 +9,10 @@ Read from the gradebook, never from the submission's own metadata alone:
   kernels: the student's code may use what it imports or defines (``np``, an oracle's class);
 - every other code cell (answers, cells a student added) runs in the **student**'s kernel.
 
+``uses_keras`` says whether any cell the student wrote names Keras or TensorFlow: only then does
+the student's kernel load TensorFlow as the setup cell runs (``lazy_imports`` otherwise), so its
+seconds of import are not charged to a student's cell.
+
 The student's names are the top-level functions, classes and variables of the released answer
 cells (``def batchnorm_train(...)`` above ``raise NotImplementedError()``), found by parsing,
 never by running anything. A name a student adds elsewhere (``def check_close``) is not one of
@@ -20,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 STUDENT, TRUSTED, BOTH = "student", "trusted", "both"
+KERAS_NAMES = {"keras", "tf", "tensorflow"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class SourceCell:
 class Plan:
     where: dict[int, str] = field(default_factory=dict)  # code cell index -> kernel
     names: list[str] = field(default_factory=list)
+    uses_keras: bool = False  # a cell the student wrote names Keras or TensorFlow
 
 
 def text(cell) -> str:
@@ -61,6 +67,22 @@ def defined_names(source: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def names_keras(source: str) -> bool:
+    """Whether ``source`` uses the name ``keras``, ``tf`` or ``tensorflow``, or imports one."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return bool(re.search(r"\b(keras|tensorflow|tf)\b", source))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in KERAS_NAMES:
+            return True
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            modules = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+            if any(m.split(".")[0] in KERAS_NAMES for m in modules):
+                return True
+    return False
+
+
 def make_plan(cells: list, sources: dict[str, SourceCell]) -> Plan:
     """The plan for a submission's ``cells``, given the gradebook's ``sources`` by grade id."""
     plan = Plan()
@@ -81,6 +103,7 @@ def make_plan(cells: list, sources: dict[str, SourceCell]) -> Plan:
             trusted[index] = source.grade
         plan.where[index] = TRUSTED if instructors else STUDENT
     student_cells = [i for i, where in plan.where.items() if where == STUDENT]
+    plan.uses_keras = any(names_keras(text(cells[i])) for i in student_cells)
     last_student = max(student_cells, default=-1)
     for index, is_test in trusted.items():
         if not is_test and index < last_student:

@@ -77,10 +77,10 @@ class TrustedSession:
                 return msg
         return None
 
-    async def start(self, settings: dict, max_bytes: int) -> None:
+    async def start(self, settings: dict, max_bytes: int, lazy_keras: bool) -> None:
         self.trusted.start_channels()
         await self.trusted.wait_for_ready(timeout=120)
-        code = student_bootstrap(self.socket_path, max_bytes)
+        code = student_bootstrap(self.socket_path, max_bytes, lazy_keras)
         msg_id = self.student_kc.execute(code, silent=True, store_history=False)
         reply = await self._reply(self.student_kc, msg_id, 120)
         if reply is None or reply["content"]["status"] != "ok":

@@ -58,6 +58,13 @@ def test_edited_or_impostor_instructor_cells_run_in_the_student_kernel():
     assert set(make_plan(cells, SOURCES).where.values()) == {STUDENT}
 
 
+def test_keras_is_loaded_up_front_only_when_a_student_cell_names_it():
+    numpy_only = [cell(SETUP, "setup"), cell("def f(x):\n    return np.tanh(x)", "answer")]
+    assert make_plan(numpy_only, SOURCES).uses_keras is False
+    for code in ("import keras", "from tensorflow import nn", "def f(x):\n    return tf.nn(x)"):
+        assert make_plan([cell(SETUP, "setup"), cell(code, "answer")], SOURCES).uses_keras
+
+
 def test_names_are_found_by_parsing():
     assert defined_names("class A(B):\n    pass\nx, (y, z) = 1, (2, 3)\nq: int = 4") == [
         "A",
