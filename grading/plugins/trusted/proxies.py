@@ -41,8 +41,9 @@ class CellTimeoutError(TimeoutError):
     """A call into the student's code did not return within the cell's time limit."""
 
 
-class KernelDied(RuntimeError):
-    """The student's kernel ended during a call (``os._exit``, a crash, the memory cap)."""
+class StudentKernelEnded(RuntimeError):
+    """The student's kernel ended during a call (``os._exit``, a crash, the memory cap); the
+    cell also gets nbgrader's ``KernelDied`` error with the reason (``execution``)."""
 
 
 class BadAnswer(RuntimeError):
@@ -194,7 +195,7 @@ class Channel:
             sock.connect(self.path)
         except OSError as error:
             sock.close()
-            raise KernelDied(f"the student's kernel does not take calls ({error})") from None
+            raise StudentKernelEnded(f"the student's kernel does not take calls ({error})") from None
         self.sock = sock
         hello_by = min(deadline, time.monotonic() + HELLO_SECONDS)
         reply, _ = self._exchange({"op": "hello"}, [], hello_by)
@@ -204,7 +205,7 @@ class Channel:
 
     def request(self, message: dict, buffers: list, deadline: float) -> tuple[dict, list]:
         if self.gone:
-            raise KernelDied("the student's kernel ended during an earlier call")
+            raise StudentKernelEnded("the student's kernel ended during an earlier call")
         if self.busy:
             raise CellTimeoutError(
                 "the student's kernel is still running an earlier call that did not return"
@@ -270,7 +271,7 @@ class Proxies:
                 f"{self.limit_seconds:g} s and was stopped."
             ) from None
         except wire.WireClosed:
-            raise KernelDied(f"the student's kernel ended during {what}.") from None
+            raise StudentKernelEnded(f"the student's kernel ended during {what}.") from None
         except wire.WireError as error:
             raise BadAnswer(f"{what}: the student's kernel sent a bad answer: {error}.") from None
         for name, stream in (("stdout", sys.stdout), ("stderr", sys.stderr)):

@@ -17,7 +17,7 @@ from grading.plugins.trusted.proxies import (
     BadAnswer,
     CellTimeoutError,
     Channel,
-    KernelDied,
+    StudentKernelEnded,
     Proxies,
     RemoteObject,
 )
@@ -244,7 +244,7 @@ def test_a_hostile_answer_fails_the_call_and_nothing_else(tmp_path, name):
     with pytest.raises((BadAnswer, wire.WireError, RuntimeError)) as raised:
         proxies.globals(["f"])
     assert time.monotonic() - start < 3
-    assert "student" in str(raised.value) or isinstance(raised.value, BadAnswer | KernelDied)
+    assert "student" in str(raised.value) or isinstance(raised.value, BadAnswer | StudentKernelEnded)
 
 
 def test_a_kernel_that_ends_during_a_call_is_reported(tmp_path):
@@ -252,9 +252,9 @@ def test_a_kernel_that_ends_during_a_call_is_reported(tmp_path):
     HostileAgent(path, lambda i: None)
     proxies = Proxies(Channel(path, wire.Limits()), wire.Limits())
     proxies.start_cell(5)
-    with pytest.raises(KernelDied, match="ended during reading your names"):
+    with pytest.raises(StudentKernelEnded, match="ended during reading your names"):
         proxies.globals(["f"])
-    with pytest.raises(KernelDied):
+    with pytest.raises(StudentKernelEnded):
         proxies.globals(["f"])
 
 
