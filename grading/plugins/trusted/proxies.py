@@ -195,7 +195,9 @@ class Channel:
             sock.connect(self.path)
         except OSError as error:
             sock.close()
-            raise StudentKernelEnded(f"the student's kernel does not take calls ({error})") from None
+            raise StudentKernelEnded(
+                f"the student's kernel does not take calls ({error})"
+            ) from None
         self.sock = sock
         hello_by = min(deadline, time.monotonic() + HELLO_SECONDS)
         reply, _ = self._exchange({"op": "hello"}, [], hello_by)
