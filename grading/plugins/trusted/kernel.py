@@ -16,6 +16,7 @@ import atexit
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 from pathlib import Path
@@ -59,6 +60,7 @@ class TrustedKernel:
             env=kernel_env(),
             cwd=str(COURSE_CODE),
             extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            stdout=subprocess.DEVNULL,  # the kernel's banner; cell output goes over its channels
         )
         client = self.km.blocking_client()
         client.start_channels()

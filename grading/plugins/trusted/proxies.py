@@ -46,6 +46,10 @@ class StudentKernelEnded(RuntimeError):
     cell also gets nbgrader's ``KernelDied`` error with the reason (``execution``)."""
 
 
+class CallsRefused(RuntimeError):
+    """The student's kernel does not take calls in this cell (its code changed how cells run)."""
+
+
 class BadAnswer(RuntimeError):
     """The student's kernel answered with something that is not a valid answer."""
 
@@ -177,6 +181,7 @@ class Channel:
         self.sock = None
         self.busy = False  # a call ran out of time and the student's kernel is still in it
         self.gone = False  # the student's kernel closed the connection in a call
+        self.refused = ""  # why the student's kernel takes no calls in this cell
         self.counter = 0
 
     def start_cell(self) -> None:
@@ -206,6 +211,8 @@ class Channel:
             raise BadAnswer("the student's kernel answered the greeting with something else")
 
     def request(self, message: dict, buffers: list, deadline: float) -> tuple[dict, list]:
+        if self.refused:
+            raise CallsRefused(self.refused)
         if self.gone:
             raise StudentKernelEnded("the student's kernel ended during an earlier call")
         if self.busy:

@@ -141,12 +141,16 @@ def _fresh_namespace() -> None:
     gc.collect()
 
 
-def before_cell(limit: float, refresh: bool) -> str:
+def before_cell(limit: float, refresh: bool, refused: str = "") -> str:
     """Open the next cell: its time limit, and the student's names bound afresh if a student's
-    cell ran since the last time. Returns what went wrong, or ''."""
+    cell ran since the last time; ``refused`` says why the student's kernel takes no calls in
+    this cell (each call then fails at once with that reason). Returns what went wrong, or ''."""
     if STATE is None:
         return "no submission"
     STATE.proxies.start_cell(limit)
+    STATE.channel.refused = refused
+    if refused:
+        return refused
     if refresh and STATE.names:
         try:
             STATE.refresh(_shell().user_ns)

@@ -25,6 +25,7 @@ from grading.plugins.trusted.kernel import SERVE, student_bootstrap
 
 RUNTIME = "__import__('grading.plugins.trusted.runtime', fromlist=['runtime'])"
 END_SECONDS = 10  # time the student's kernel gets to finish serving after a cell
+HELLO_SECONDS = 60  # time it gets to start serving before a cell
 INTERRUPT_SECONDS = 5  # then, after an interrupt, before it counts as stuck
 
 
@@ -97,8 +98,34 @@ class TrustedSession:
         self.token = uuid.uuid4().hex
         code = SERVE.format(token=json.dumps(self.token))
         self.serving = self.student_kc.execute(code, silent=True, store_history=False)
-        await self.runtime(f"before_cell({float(limit)!r}, {self.student_ran!r})")
+        refused = await self._serving_refused()
+        call = f"before_cell({float(limit)!r}, {self.student_ran!r}, {refused!r})"
+        await self.runtime(call)
         self.student_ran = False
+
+    async def _serving_refused(self) -> str:
+        """'' once the student's kernel answers a greeting; else why it does not (its code
+        changed how cells run, so the request to serve ended at once, or never started)."""
+        deadline = time.monotonic() + HELLO_SECONDS
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(5)
+                sock.connect(self.socket_path)
+                sock.sendall(wire.pack({"op": "hello", "id": 0}, [], wire.Limits()))
+                sock.setblocking(False)
+                while time.monotonic() < deadline:
+                    try:
+                        if sock.recv(1, socket.MSG_PEEK):
+                            return ""
+                    except BlockingIOError:
+                        pass
+                    reply = await self._reply(self.student_kc, self.serving, 0.05)
+                    if reply is not None:
+                        self.serving = None
+                        return "the student's kernel does not take the grader's calls"
+        except OSError as error:
+            return f"the student's kernel does not take the grader's calls ({error})"
+        return "the student's kernel did not start taking the grader's calls"
 
     async def close_cell(self, student_alive) -> dict:
         """After a trusted cell: what the calls did ({"calls", "busy", "gone"}) and whether the
@@ -136,7 +163,9 @@ class TrustedSession:
 
     async def finish(self) -> None:
         try:
-            await self.runtime("end()")
+            await self.runtime("end()", timeout=30)
+        except RoutingError:
+            pass  # a trusted kernel that does not answer is not lent again (trusted_pool)
         finally:
             self.trusted.stop_channels()
             if self.own_dir:
