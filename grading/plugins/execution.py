@@ -143,7 +143,8 @@ class SandboxedExecute(Execute):
         else:
             reply = await super()._async_handle_timeout(timeout, cell)
         if reply is not None and cell is not None:
-            evalue = f"this cell ran longer than its time limit of {timeout} s and was stopped."
+            limit = self._cell_limit(cell) if self._trusted_now else timeout
+            evalue = f"this cell ran longer than its time limit of {limit} s and was stopped."
             content = {**reply["content"], "ename": TIMED_OUT, "evalue": evalue}
             content["traceback"] = error_output(TIMED_OUT, evalue).traceback
             reply = {"content": content}
