@@ -180,10 +180,11 @@ class SandboxedExecute(Execute):
         self._assignment = (resources or {}).get("nbgrader", {}).get("assignment")
         self._output_bytes = defaultdict(int)
         plan = self._routing_plan(resources)
+        trusted = self._trusted_connection() if plan is not None else None
         with self.setup_kernel():
             info_msg = self.wait_for_reply(self.kc.kernel_info())
             self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
-            session = self._start_session(plan, resources) if plan is not None else None
+            session = self._start_session(plan, resources, trusted) if trusted else None
             died = None
             try:
                 for index, cell in enumerate(self.nb.cells):
@@ -240,14 +241,18 @@ class SandboxedExecute(Execute):
         sources = gradebook_sources(info["db_url"], info["notebook"], info["assignment"])
         return make_plan(self.nb.cells, sources)
 
-    def _start_session(self, plan, resources):
-        from grading.plugins.trusted.kernel import shared_kernel
+    def _trusted_connection(self):
+        """The trusted kernel's connection file (one lent by make autograde), or a function
+        that gives this process's own once it has started (it starts now, in the background,
+        while the student's kernel starts)."""
+        from grading.plugins.trusted.kernel import shared_kernel_soon
+
+        return self.trusted_kernel or shared_kernel_soon()
+
+    def _start_session(self, plan, resources, connection):
         from grading.plugins.trusted.session import TrustedSession
 
-        connection_file = self.trusted_kernel or shared_kernel().connection_file
-        session = TrustedSession(
-            connection_file, self.kc, self.km, getattr(self.km, "run_dir", None)
-        )
+        session = TrustedSession(connection, self.kc, self.km, getattr(self.km, "run_dir", None))
         cwd = (resources or {}).get("metadata", {}).get("path") or os.getcwd()
         env = {
             key: value

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from jupyter_client.manager import KernelManager
@@ -121,6 +122,16 @@ def shared_kernel() -> TrustedKernel:
             _shared = TrustedKernel()
             atexit.register(_shared.shutdown)
         return _shared
+
+
+def shared_kernel_soon():
+    """A function giving the connection file of ``shared_kernel()``, which starts now in the
+    background (its Keras import then overlaps the student's kernel starting)."""
+    future = _starter.submit(shared_kernel)
+    return lambda: future.result().connection_file
+
+
+_starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trusted-kernel")
 
 
 def student_bootstrap(socket_path: str, max_bytes: int, lazy_keras: bool = True) -> str:

@@ -36,9 +36,13 @@ class RoutingError(RuntimeError):
 class TrustedSession:
     """The trusted kernel's client and the student's agent for one submission."""
 
-    def __init__(self, connection_file: str, student_kc, student_km, run_dir: str | None):
-        self.trusted = AsyncKernelClient(connection_file=connection_file)
-        self.trusted.load_connection_file()
+    def __init__(self, connection, student_kc, student_km, run_dir: str | None):
+        """``connection``: the trusted kernel's connection file, or a function that gives it
+        (waiting for the kernel to start): called only when the first trusted cell comes, so
+        the student's kernel meanwhile runs its setup cell."""
+        self.connection = connection
+        self.trusted = None
+        self.settings = None
         self.student_kc = student_kc
         self.student_km = student_km
         self.own_dir = None
@@ -79,8 +83,8 @@ class TrustedSession:
         return None
 
     async def start(self, settings: dict, max_bytes: int, lazy_keras: bool) -> None:
-        self.trusted.start_channels()
-        await self.trusted.wait_for_ready(timeout=120)
+        """Install the agent in the student's kernel (before its first cell); the submission
+        begins in the trusted kernel with the first trusted cell."""
         code = student_bootstrap(self.socket_path, max_bytes, lazy_keras)
         msg_id = self.student_kc.execute(code, silent=True, store_history=False)
         reply = await self._reply(self.student_kc, msg_id, 120)
@@ -89,12 +93,21 @@ class TrustedSession:
             raise RoutingError(
                 f"the grader's agent did not start in the student's kernel: {detail}"
             )
-        settings = {**settings, "socket": self.socket_path, "max_bytes": max_bytes}
-        await self.runtime(f"begin({json.dumps(json.dumps(settings))})")
+        self.settings = {**settings, "socket": self.socket_path, "max_bytes": max_bytes}
+
+    async def _begin(self) -> None:
+        connection = self.connection if isinstance(self.connection, str) else self.connection()
+        self.trusted = AsyncKernelClient(connection_file=connection)
+        self.trusted.load_connection_file()
+        self.trusted.start_channels()
+        await self.trusted.wait_for_ready(timeout=120)
+        await self.runtime(f"begin({json.dumps(json.dumps(self.settings))})")
 
     async def open_cell(self, limit: float) -> None:
         """Before a trusted cell: the student's kernel serving, the cell's limit set, and the
         student's names bound again if a student's cell ran since the last trusted one."""
+        if self.trusted is None:
+            await self._begin()
         self.token = uuid.uuid4().hex
         code = SERVE.format(token=json.dumps(self.token))
         self.serving = self.student_kc.execute(code, silent=True, store_history=False)
@@ -163,10 +176,12 @@ class TrustedSession:
 
     async def finish(self) -> None:
         try:
-            await self.runtime("end()", timeout=30)
+            if self.trusted is not None:
+                await self.runtime("end()", timeout=30)
         except RoutingError:
             pass  # a trusted kernel that does not answer is not lent again (trusted_pool)
         finally:
-            self.trusted.stop_channels()
+            if self.trusted is not None:
+                self.trusted.stop_channels()
             if self.own_dir:
                 shutil.rmtree(self.own_dir, ignore_errors=True)
