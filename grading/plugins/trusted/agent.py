@@ -15,6 +15,8 @@ The trusted side reads every answer as hostile (``grading.plugins.trusted.proxie
 """
 
 import contextlib
+import hashlib
+import inspect
 import io
 import itertools
 import json
@@ -140,11 +142,14 @@ class Agent:
         """The reply frame to one request, whatever happens while computing it."""
         out, err = CappedText(), CappedText()
         request_id = message.get("id")
+        self.changed = []
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 result = self.perform(message, buffers)
             encoder = wire.Encoder(self.limits, self.encode_other)
             body = {"id": request_id, "ok": encoder.encode(result)}
+            if self.changed:
+                body["changed"] = [[key, encoder.encode(value)] for key, value in self.changed]
             frame_buffers = encoder.buffers
         except BaseException as error:  # noqa: BLE001 - the student's code may raise anything
             body = {"id": request_id, "error": self.describe_error(error)}
@@ -170,7 +175,15 @@ class Agent:
         if op == "call":
             args = decoder.decode(message.get("args", []))
             kwargs = decoder.decode(message.get("kwargs", {"$dict": []}))
-            return target(*args, **kwargs)
+            arguments = list(enumerate(args)) + list(kwargs.items())
+            before = {key: _fingerprint(value) for key, value in arguments}
+            result = target(*args, **kwargs)
+            self.changed = [
+                (key, value)
+                for key, value in arguments
+                if before[key] is not None and _fingerprint(value) != before[key]
+            ]
+            return result
         if op == "getattr":
             return getattr(target, message["name"])
         if op == "setattr":
@@ -221,8 +234,14 @@ class Agent:
             payload = self.keras_payload(value, encoder)
             if payload is not None:
                 return {"$keras": payload}
-        description = self.describe_class(type(value), {})
-        return {"$handle": {"id": self.handle(value), "class": description}}
+        body = {"id": self.handle(value), "class": self.describe_class(type(value), {})}
+        if callable(value):
+            body["name"] = _text(getattr(value, "__name__", ""))
+            try:
+                body["signature"] = _text(str(inspect.signature(value)), 2000)
+            except (TypeError, ValueError):
+                pass
+        return {"$handle": body}
 
     def keras_payload(self, value, encoder: wire.Encoder) -> dict | None:
         """A built-in Keras object by config and weights (None: it stays here, behind a
@@ -329,6 +348,22 @@ class Agent:
 
 
 OWN_FILES = {AGENT_FILE, __file__, wire.__file__, keras_values.__file__}
+MUTABLE = (np.ndarray, list, dict, set)
+
+
+def _fingerprint(value) -> str | None:
+    """A digest of an argument that can be changed in place (an array, a list, a dict, a set
+    of data), to tell whether a call changed it; None for anything else."""
+    if type(value) not in MUTABLE:
+        return None
+    try:
+        node, buffers = wire.encode(value)
+    except (wire.WireError, wire.NotData):
+        return None
+    digest = hashlib.sha256(json.dumps(node).encode())
+    for buffer in buffers:
+        digest.update(buffer)
+    return digest.hexdigest()
 
 
 class _Missing:

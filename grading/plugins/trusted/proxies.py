@@ -21,7 +21,9 @@ comes back as an exception of the same name, a subclass of the built-in it deriv
 lines as a note.
 """
 
+import ast
 import builtins
+import inspect
 import json
 import socket
 import sys
@@ -81,7 +83,13 @@ def _label(value) -> str:
 class RemoteObject:
     """An object that lives in the student's kernel."""
 
-    __slots__ = ("_grading_ref", "_grading_proxies", "_grading_class", "_grading_label")
+    __slots__ = (
+        "_grading_ref",
+        "_grading_proxies",
+        "_grading_class",
+        "_grading_label",
+        "_grading_meta",
+    )
 
     def __getattr__(self, name):
         if _private(name):
@@ -105,6 +113,19 @@ class RemoteObject:
     @property
     def __class__(self):
         return object.__getattribute__(self, "_grading_class")
+
+    # A function's name and signature, as the student's kernel described them (for messages
+    # that name a function or its arguments); read here, never asked again.
+    @property
+    def __name__(self):
+        meta = object.__getattribute__(self, "_grading_meta")
+        if "name" not in meta:
+            raise AttributeError("__name__")
+        return meta["name"]
+
+    @property
+    def __signature__(self):
+        return object.__getattribute__(self, "_grading_meta").get("signature")
 
     def __repr__(self):
         cls = object.__getattribute__(self, "_grading_class")
@@ -267,8 +288,9 @@ class Proxies:
         self.deadline = time.monotonic() + limit_seconds
         self.channel.start_cell()
 
-    def ask(self, message: dict, buffers: list, what: str):
-        """Send ``message``; the decoded answer, or the student's exception raised here."""
+    def ask(self, message: dict, buffers: list, what: str, changed=None):
+        """Send ``message``; the decoded answer, or the student's exception raised here.
+        ``changed(key, value)`` gets each argument the call changed in place."""
         __tracebackhide__ = True
         self.calls += 1
         deadline = self.deadline or time.monotonic() + self.limit_seconds
@@ -291,8 +313,14 @@ class Proxies:
             raise self.make_error(reply["error"]) from None
         if "ok" not in reply:
             raise BadAnswer(f"{what}: the student's kernel sent an answer without a value.")
+        decoder = wire.Decoder(reply_buffers, self.limits, self.decode_tags())
         try:
-            return wire.Decoder(reply_buffers, self.limits, self.decode_tags()).decode(reply["ok"])
+            value = decoder.decode(reply["ok"])
+            for entry in reply.get("changed", []) if changed is not None else []:
+                if type(entry) is not list or len(entry) != 2:
+                    raise BadAnswer("a malformed changed argument")
+                changed(entry[0], decoder.decode(entry[1]))
+            return value
         except (wire.WireError, ValueError, TypeError, KeyError) as error:
             raise BadAnswer(f"{what}: the student's kernel sent a bad answer: {error}") from None
 
@@ -314,9 +342,19 @@ class Proxies:
         return message, encoder.buffers
 
     def call(self, target, args: tuple, kwargs: dict):
+        """``target(*args, **kwargs)`` in the student's kernel. An array, list, dict or set the
+        call changed in place is changed here too, as if the student's code had worked on the
+        caller's own object (a test may check that it did not)."""
         __tracebackhide__ = True
         message, buffers = self._pack_call({"op": "call", "ref": _reference(target)}, args, kwargs)
-        return self.ask(message, buffers, f"{_label(target)}(...)")
+
+        def changed(key, value):
+            if type(key) is int and 0 <= key < len(args):
+                write_back(args[key], value)
+            elif type(key) is str and key in kwargs:
+                write_back(kwargs[key], value)
+
+        return self.ask(message, buffers, f"{_label(target)}(...)", changed)
 
     def getattr(self, target, name: str):
         __tracebackhide__ = True
@@ -413,6 +451,12 @@ class Proxies:
         object.__setattr__(handle, "_grading_proxies", self)
         object.__setattr__(handle, "_grading_class", cls)
         object.__setattr__(handle, "_grading_label", type.__getattribute__(cls, "__name__"))
+        meta = {}
+        if type(body.get("name")) is str and body["name"].isidentifier():
+            meta["name"] = body["name"][:MAX_NAME]
+        if type(body.get("signature")) is str:
+            meta["signature"] = parse_signature(body["signature"])
+        object.__setattr__(handle, "_grading_meta", meta)
         return handle
 
     def decode_tensor(self, data: bytes):
@@ -584,6 +628,72 @@ class Proxies:
         if lines:
             error.add_note("Raised in your code (most recent call last):\n" + "\n".join(lines))
         return error
+
+
+class _Default:
+    """A default value shown as the student's code wrote it (never evaluated here)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+
+def parse_signature(text: str) -> inspect.Signature | None:
+    """``inspect.Signature`` from its text ("(x, gamma, beta, eps=0.001)"), by parsing only:
+    defaults that are literals become values, others stay text; None if it does not parse."""
+    try:
+        function = ast.parse(f"def _{text[:2000]}: pass").body[0]
+    except (SyntaxError, ValueError, RecursionError, IndexError):
+        return None
+    if not isinstance(function, ast.FunctionDef):
+        return None
+    spec = function.args
+
+    def default(node):
+        try:
+            return ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError, RecursionError):
+            return _Default(ast.unparse(node)[:100])
+
+    kinds = inspect.Parameter
+    positional = [(a, kinds.POSITIONAL_ONLY) for a in spec.posonlyargs]
+    positional += [(a, kinds.POSITIONAL_OR_KEYWORD) for a in spec.args]
+    defaults = [None] * (len(positional) - len(spec.defaults)) + list(spec.defaults)
+    parameters = [
+        kinds(a.arg, kind, default=kinds.empty if d is None else default(d))
+        for (a, kind), d in zip(positional, defaults, strict=True)
+    ]
+    if spec.vararg:
+        parameters.append(kinds(spec.vararg.arg, kinds.VAR_POSITIONAL))
+    for a, d in zip(spec.kwonlyargs, spec.kw_defaults, strict=True):
+        parameters.append(
+            kinds(a.arg, kinds.KEYWORD_ONLY, default=kinds.empty if d is None else default(d))
+        )
+    if spec.kwarg:
+        parameters.append(kinds(spec.kwarg.arg, kinds.VAR_KEYWORD))
+    try:
+        return inspect.Signature(parameters)
+    except ValueError:
+        return None
+
+
+def write_back(original, value) -> None:
+    """Make ``original`` (the caller's object) hold ``value`` (its changed copy), in place."""
+    import numpy as np
+
+    kind = type(original)
+    if kind is not type(value):
+        return
+    if kind is np.ndarray:
+        if value.shape == original.shape and original.flags.writeable:
+            np.copyto(original, value, casting="unsafe")
+    elif kind is list:
+        original[:] = value
+    elif kind in (dict, set):
+        original.clear()
+        original.update(value)
 
 
 def _metaclass(bases: tuple) -> type:

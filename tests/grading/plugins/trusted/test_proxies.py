@@ -33,6 +33,13 @@ def double(x):
     return 2 * np.asarray(x)
 
 
+def step(w, g, velocity, learning_rate=0.1, *, nesterov=False):
+    """Changes w and the list of steps in place, as a careless optimizer step would."""
+    w -= learning_rate * g
+    velocity.append(1)
+    return w
+
+
 def stats(values):
     return {"n": len(values), "mean": float(np.mean(values)), "shape": np.shape(values)}
 
@@ -109,7 +116,7 @@ def student(tmp_path):
     thread.start()
     proxies = Proxies(Channel(path, wire.Limits(max_bytes=8 * 2**20)), wire.Limits())
     proxies.start_cell(5)
-    names = ["double", "stats", "liar", "Counter", "rejects", "exits", "sleeps", "huge"]
+    names = ["double", "step", "stats", "liar", "Counter", "rejects", "exits", "sleeps", "huge"]
     found = proxies.globals(names + ["nested", "undefined"])
     yield proxies, found
     proxies.channel.close()
@@ -123,6 +130,29 @@ def test_calls_send_data_and_return_data(student, capsys):
     summary = found["stats"]([1.0, 2.0, 3.0])
     assert summary == {"n": 3, "mean": 2.0, "shape": (3,)} and type(summary["shape"]) is tuple
     assert found["undefined"] is MISSING
+
+
+def test_arguments_changed_in_place_change_the_callers_objects(student):
+    proxies, found = student
+    w, g, steps = np.array([1.0, 2.0]), np.array([10.0, 10.0]), []
+    result = found["step"](w, g, steps)
+    assert w.tolist() == [0.0, 1.0] and steps == [1] and result.tolist() == [0.0, 1.0]
+    untouched = np.array([5.0])
+    found["double"](untouched)
+    assert untouched.tolist() == [5.0]
+
+
+def test_a_functions_name_and_signature_are_known_here(student):
+    import inspect
+
+    proxies, found = student
+    step = found["step"]
+    assert step.__name__ == "step"
+    signature = inspect.signature(step)
+    assert list(signature.parameters) == ["w", "g", "velocity", "learning_rate", "nesterov"]
+    assert signature.parameters["learning_rate"].default == 0.1
+    assert signature.parameters["nesterov"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert signature.bind(1, 2, 3).arguments == {"w": 1, "g": 2, "velocity": 3}
 
 
 def test_an_object_whose_methods_lie_is_seen_for_what_it_is(student):
