@@ -25,10 +25,15 @@ class TrustedPool:
     @contextmanager
     def lease(self):
         """A trusted kernel's connection file, for one job."""
-        with self.lock:
-            kernel = self.idle.pop() if self.idle else None
-        if kernel is None or not kernel.alive():
-            kernel = TrustedKernel()
+        kernel = None
+        while kernel is None:
+            with self.lock:
+                kernel = self.idle.pop() if self.idle else None
+            if kernel is None:
+                kernel = TrustedKernel()
+            elif not kernel.alive():
+                kernel.shutdown()
+                kernel = None
         try:
             yield kernel.connection_file
         finally:
