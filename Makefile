@@ -1,194 +1,177 @@
 # Training Deep Neural Networks: every command a student, an instructor or CI needs.
 # `make lectures` is the main job, `make test` the whole test suite (CI runs exactly that).
+# `make help` lists every target: the `## ` comment on a target's line is its help text, and a
+# `##@ ` line starts a section of the list.
 
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# nbgrader runs `alembic` by name and the grading tools start `nbgrader` by name: the venv's bin/
+# goes first on their PATH.
+ON_VENV_PATH := PATH="$(abspath $(BIN)):$$PATH"
+NBGRADER     := $(ON_VENV_PATH) $(BIN)/nbgrader
 
 # TensorFlow's C++ log lines land in notebook outputs as stderr; keep them out. The oneDNN notice
 # comes through absl before TF_CPP_MIN_LOG_LEVEL applies: only TF_ENABLE_ONEDNN_OPTS=0 removes it.
 export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: help setup lectures test lint format lab clean bench-lectures
+.PHONY: help help-instructors help-classroom setup lectures test lab lint format clean mathjax
 
-help:
-	@echo "make lectures  set up .venv if needed, execute every lecture (full mode), render HTML to build/lectures"
-	@echo "make test      set up .venv if needed, run the whole test suite (fast mode)"
-	@echo "make lab       open JupyterLab on the course"
-	@echo "make lint      ruff check and format check over helpers/, tests/ and the notebooks"
+##@ Everyone
+help: ## this list (help-instructors and help-classroom show one section)
+help-instructors: ## the Instructors section of this list
+help-classroom: ## the Classroom section of this list
+help-instructors: HELP_SECTION := Instructors
+help-classroom: HELP_SECTION := Classroom
+help help-instructors help-classroom:
+	@awk -v only='$(HELP_SECTION)' -F ':.*## ' \
+		'BEGIN { if (only == "") print "Usage: make TARGET [NAME=value ...]" } \
+		/^##@ / { section = substr($$0, 5); if (only == "" || section == only) print "\n" section; next } \
+		/^[a-zA-Z0-9_.-]+:.*## / && (only == "" || section == only) { printf "  %-25s %s\n", $$1, $$2 }' \
+		$(firstword $(MAKEFILE_LIST))
 
-# ---------------------------------------------------------------- environment
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-setup: $(STAMP)
+setup: $(STAMP) ## create the venv (VENV, default .venv) with pip install -e '.[dev]'
 
-# ---------------------------------------------------------------- main job: the lectures
 # Rendered copies load MathJax (and require.js) from build/web, installed from npm, instead of a
 # CDN: formulas render without a network. tools/render_lectures.py points the pages at them.
 MATHJAX := build/web/node_modules/mathjax/MathJax.js
-.PHONY: mathjax
-mathjax: $(MATHJAX)
+mathjax: $(MATHJAX) ## MathJax and require.js from npm into build/web, for offline rendered lectures
 $(MATHJAX):
 	npm install --no-audit --no-fund --silent --prefix build/web mathjax@2.7.9 requirejs@2.3.7
 
-lectures: $(STAMP) $(MATHJAX)
+lectures: $(STAMP) $(MATHJAX) ## execute every lecture (full mode) and render HTML to build/lectures
 	$(BIN)/python tools/render_lectures.py --output-dir build/lectures
 	@echo "Executed lectures rendered to build/lectures/"
 
-# ---------------------------------------------------------------- tests
 # Fast mode and the packaged digits data: CI stays quick and never waits on the network.
-test: $(STAMP) browser-deps sandbox-deps postgres-deps $(MATHJAX)
+test: $(STAMP) browser-deps sandbox-deps postgres-deps $(MATHJAX) ## the whole test suite, fast mode (CI)
 	COURSE_FAST=1 COURSE_DATASET=digits $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --durations=15
 
-# tests/lab/test_browser_ui.py drives Debian's chromium (Playwright never downloads a browser).
-.PHONY: browser-deps
-browser-deps:
-	@if command -v chromium >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing chromium for the browser test"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
-	else \
-		echo "The browser test needs Chromium: sudo apt-get update && sudo apt-get install -y chromium"; \
-	fi
+# jupyter_server_config.py: the course root, localhost only, allow_root only when run as root.
+lab: $(STAMP) ## JupyterLab on the course
+	$(BIN)/jupyter lab --config=jupyter_server_config.py
 
-# Autograding runs every student kernel in bubblewrap (grading/sandbox.py); without it grading
-# refuses to run student code.
-.PHONY: sandbox-deps postgres-deps
-sandbox-deps:
-	@if command -v bwrap >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing bubblewrap for the grading sandbox"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap; \
-	else \
-		echo "Grading needs bubblewrap: sudo apt-get install -y bubblewrap"; \
-	fi
-
-# The Dask + PostgreSQL grading test starts its own server with Debian's PostgreSQL binaries.
-postgres-deps:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing PostgreSQL for the grading-at-scale test"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
-	else \
-		echo "The grading-at-scale test needs PostgreSQL: sudo apt-get install -y postgresql"; \
-	fi
-
-lint: $(STAMP)
+lint: $(STAMP) ## ruff check and format check over the repository, notebooks included
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(STAMP) ## ruff: fix what it can and format the repository
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# ---------------------------------------------------------------- benchmarks
-# Seconds and peak memory per lecture: make bench-lectures MODE=full DATASET=digits_tiled
+clean: ## remove build/ and pytest's cache
+	rm -rf build .pytest_cache
+
+##@ Debian packages (installed when run as root, else the command to run is printed)
+.PHONY: browser-deps sandbox-deps postgres-deps
+
+# $(call debian_package,PACKAGE,COMMAND THAT SUCCEEDS WHEN IT IS INSTALLED,WHO NEEDS IT)
+define debian_package
+@if $(2) >/dev/null 2>&1; then :; \
+elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	echo "Installing $(1) for $(3)"; \
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1); \
+else \
+	echo "Missing $(1) for $(3): sudo apt-get update && sudo apt-get install -y $(1)"; \
+fi
+endef
+
+browser-deps: ## Chromium, driven by the browser test (Playwright never downloads a browser)
+	$(call debian_package,chromium,command -v chromium,the browser test)
+
+# Without bubblewrap, grading refuses to run student code.
+sandbox-deps: ## bubblewrap, the sandbox every student kernel runs in when autograding
+	$(call debian_package,bubblewrap,command -v bwrap,the grading sandbox)
+
+postgres-deps: ## PostgreSQL, whose server the Dask + PostgreSQL grading test starts
+	$(call debian_package,postgresql,ls /usr/lib/postgresql/*/bin/initdb,the grading-at-scale test)
+
+##@ Benchmarks
+.PHONY: bench-lectures bench-autograde bench-autograde-parallel
 MODE ?= fast
 DATASET ?=
-bench-lectures: $(STAMP)
+bench-lectures: $(STAMP) ## seconds and peak memory per lecture (MODE=fast|full, DATASET=name)
 	$(BIN)/python benchmarks/lectures.py --mode $(MODE) $(if $(DATASET),--dataset $(DATASET))
 
-# ---------------------------------------------------------------- instructors
-# nbgrader with nbgrader_config.py (README, "Instructors"): solutions/ -> assignments/, and
+bench-autograde: $(STAMP) ## seconds to autograde each solution (budget: 60 s each)
+	$(BIN)/python benchmarks/autograde.py
+
+bench-autograde-parallel: $(STAMP) sandbox-deps ## submissions per hour with 1 and 2 workers (40 submissions)
+	COURSE_FAST=1 $(ON_VENV_PATH) $(BIN)/python benchmarks/autograde_parallel.py
+
+##@ Instructors
+# nbgrader with nbgrader_config.py (docs/instructors.md): solutions/ -> assignments/, and
 # submitted/<student>/<assignment>/ -> autograded/ -> feedback/ and build/grades.csv.
-# nbgrader runs `alembic` by name, hence the environment's bin/ on PATH.
-NBGRADER := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nbgrader
-.PHONY: help-instructors release autograde restore feedback export student-bundle bench-autograde
+.PHONY: release autograde restore feedback export student-bundle
 
-help-instructors:
-	@echo "make release         regenerate assignments/ from solutions/ (nbgrader generate_assignment)"
-	@echo "make autograde       grade every new submission in submitted/, sandboxed, JOBS at a time"
-	@echo "                     (FORCE=1 regrades; ASSIGNMENT=, STUDENT= narrow it; SCHEDULER=tcp://..."
-	@echo "                     grades on a Dask cluster; DB=postgresql://... another gradebook)"
-	@echo "make restore         put back the newest gradebook backup (BACKUP=name for another)"
-	@echo "make feedback        feedback/<student>/<assignment>/*.html for every graded submission"
-	@echo "make export          all scores to build/grades.csv"
-	@echo "make student-bundle  build/student-bundle/ and .zip: the course without solutions/"
-
-release: $(STAMP)
+release: $(STAMP) ## regenerate assignments/ from solutions/ (nbgrader generate_assignment; DB=)
 	$(NBGRADER) generate_assignment "*" --force $(if $(DB),--db $(DB))
 
 # The gradebook (git-ignored) is made by the release; a fresh checkout gets it on first use.
-gradebook.db:
+gradebook.db: ## the SQLite gradebook, made by make release when missing
 	$(MAKE) release
 
-# grading/autograde.py: a gradebook backup, then one sandboxed nbgrader job per submission.
+# A gradebook backup, then one sandboxed nbgrader job per submission.
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
-autograde: $(STAMP) gradebook.db sandbox-deps
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.engine.autograde --jobs $(JOBS) \
+autograde: $(STAMP) gradebook.db sandbox-deps ## grade new submissions, sandboxed, JOBS at a time (FORCE ASSIGNMENT STUDENT SCHEDULER DB)
+	$(ON_VENV_PATH) $(BIN)/python -m grading.engine.autograde --jobs $(JOBS) \
 		$(if $(FORCE),--force) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) \
 		$(if $(STUDENT),--student $(STUDENT)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) \
 		$(if $(DB),--db $(DB))
 
-restore: $(STAMP)
+restore: $(STAMP) ## put back the newest gradebook backup (BACKUP=name for another; DB=)
 	$(BIN)/python -m grading.engine.backup restore $(BACKUP) $(if $(DB),--db $(DB))
 
-feedback: $(STAMP)
+feedback: $(STAMP) ## feedback/<student>/<assignment>/*.html for every graded submission
 	$(NBGRADER) generate_feedback "*" --force
 
-export: $(STAMP)
+export: $(STAMP) ## all scores to build/grades.csv, and build/grades-lms.csv in Canvas's layout
 	@mkdir -p build
 	$(NBGRADER) export --to build/grades.csv
 	$(NBGRADER) export --exporter=grading.classroom.export.CanvasExportPlugin --to build/grades-lms.csv
 
-student-bundle: $(STAMP)
+student-bundle: $(STAMP) ## build/student-bundle/ and its .zip: the course without solutions/
 	$(BIN)/python -m grading.classroom.bundle
 
-bench-autograde: $(STAMP)
-	$(BIN)/python benchmarks/autograde.py
-
-# Submissions per hour with 1 and 2 workers on 40 submissions, and one submission's cost.
-.PHONY: bench-autograde-parallel
-bench-autograde-parallel: $(STAMP) sandbox-deps
-	COURSE_FAST=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/autograde_parallel.py
-
-# ---------------------------------------------------------------- classroom (issue 11)
+##@ Classroom
 # The LMS round trip and the grading report; classroom.toml holds due dates, weights, late policy.
-.PHONY: help-classroom due-dates roster collect-zip feedback-zip report
-help-classroom:
-	@echo "make roster ROSTER=students.csv      import the roster (id,first_name,last_name,email,lms_user_id)"
-	@echo "make due-dates                       write classroom.toml's due dates into the gradebook"
-	@echo "make collect-zip ZIP=f.zip ASSIGNMENT=a1_unstable_gradients [LMS=canvas|moodle]"
-	@echo "                                     an LMS download -> submitted/<student>/<assignment>/"
-	@echo "make export                          build/grades.csv (nbgrader) and build/grades-lms.csv (Canvas layout)"
-	@echo "make feedback-zip                    build/feedback/<assignment>.zip to upload to the LMS"
-	@echo "make report                          build/report.html: how the class did"
-	@echo "make hub                             the course's JupyterHub on 127.0.0.1:8000 (root)"
+.PHONY: roster due-dates collect-zip feedback-zip report hub hub-deps
 
-due-dates: $(STAMP) gradebook.db
+roster: $(STAMP) gradebook.db ## import ROSTER=students.csv (id,first_name,last_name,email,lms_user_id)
+	@test -n "$(ROSTER)" || { echo "Usage: make roster ROSTER=students.csv"; exit 2; }
+	$(ON_VENV_PATH) $(BIN)/python -m grading.classroom.settings roster "$(ROSTER)"
+
+due-dates: $(STAMP) gradebook.db ## write classroom.toml's due dates into the gradebook
 	$(BIN)/python -m grading.classroom.settings due-dates
 
-roster: $(STAMP) gradebook.db
-	@test -n "$(ROSTER)" || { echo "Usage: make roster ROSTER=students.csv"; exit 2; }
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.classroom.settings roster "$(ROSTER)"
-
-collect-zip: $(STAMP) gradebook.db
+collect-zip: $(STAMP) gradebook.db ## an LMS's download into submitted/ (ZIP=f.zip ASSIGNMENT=a1_... [LMS=canvas|moodle])
 	@test -n "$(ZIP)" -a -n "$(ASSIGNMENT)" || \
 		{ echo "Usage: make collect-zip ZIP=submissions.zip ASSIGNMENT=a1_unstable_gradients [LMS=canvas|moodle]"; exit 2; }
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grading.classroom.lms "$(ZIP)" \
+	$(ON_VENV_PATH) $(BIN)/python -m grading.classroom.lms "$(ZIP)" \
 		--assignment "$(ASSIGNMENT)" $(if $(LMS),--lms $(LMS))
 
-feedback-zip: $(STAMP)
+feedback-zip: $(STAMP) ## build/feedback/<assignment>.zip to upload to the LMS
 	$(BIN)/python -m grading.classroom.export feedback-zip
 
-report: $(STAMP) gradebook.db
+report: $(STAMP) gradebook.db ## build/report.html: how the class did
 	$(BIN)/python -m grading.classroom.report --out build/report.html
 
 # The course's JupyterHub (hub/). Every user's server runs from build/hub-venv, an environment
-# built from a Python all users can run (this machine's .venv may live under root's home), with
+# built from a Python all users can run (the course's venv may live under root's home), with
 # the course package, JupyterHub and PAM bindings from PyPI; its proxy comes from npm into
 # build/hub-node. `make hub` sets up unix users, the exchange and the instructor's copy first.
 HUB_PYTHON ?= /usr/bin/python3
 HUB_VENV   := build/hub-venv
 HUB_PROXY  := build/hub-node/node_modules/.bin/configurable-http-proxy
-.PHONY: hub hub-deps
-hub-deps: $(HUB_VENV)/.installed-stamp $(HUB_PROXY)
+hub-deps: $(HUB_VENV)/.installed-stamp $(HUB_PROXY) ## JupyterHub (PyPI) and its proxy (npm) into build/
 
 $(HUB_VENV)/.installed-stamp: pyproject.toml
 	@test -x $(HUB_VENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_VENV)
@@ -199,15 +182,7 @@ $(HUB_VENV)/.installed-stamp: pyproject.toml
 $(HUB_PROXY):
 	npm install --prefix build/hub-node --no-audit --no-fund 'configurable-http-proxy@^4.6'
 
-hub: hub-deps
+hub: hub-deps ## the course's JupyterHub on 127.0.0.1:8000, with users and exchange (as root)
 	$(HUB_VENV)/bin/python hub/setup_course.py
 	@echo "JupyterHub on http://127.0.0.1:$${COURSE_HUB_PORT:-8000} (Ctrl-C stops it)"
 	$(HUB_VENV)/bin/jupyterhub -f hub/jupyterhub_config.py
-
-# ---------------------------------------------------------------- students
-# jupyter_server_config.py: the course root, localhost only, allow_root only when run as root.
-lab: $(STAMP)
-	$(BIN)/jupyter lab --config=jupyter_server_config.py
-
-clean:
-	rm -rf build .pytest_cache

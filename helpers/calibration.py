@@ -2,9 +2,9 @@
 
 A model is *calibrated* when, among the predictions it makes with confidence 0.8, about 80% are
 correct. Accuracy cannot tell: two models with the same accuracy can be honest or overconfident.
-MC dropout (lecture 6) is claimed to give "more reliable" probabilities, and the practical
-guidelines (lecture 7) recommend it for risk-sensitive applications, so the course measures
-calibration rather than asserting it.
+MC dropout is claimed to give "more reliable" probabilities, and the practical guidelines
+recommend it for risk-sensitive applications, so the course measures calibration rather than
+asserting it.
 
 The confidence of a prediction is its largest class probability; the predicted class is the
 argmax. Confidences are grouped into ``n_bins`` equal-width bins on [0, 1], each closed on the
@@ -18,6 +18,11 @@ fall in each:
 0 is perfect; an overconfident model (confidence above accuracy) and an underconfident one both
 score above 0. The *reliability diagram* draws accuracy against confidence per bin: a calibrated
 model follows the diagonal.
+
+Serves one lecture: lecture 6, sections 1 and 3 (the ECE in its table of metrics and its
+verdicts, the reliability diagram of section 3.1). It is a module rather than cells because the
+ECE behind a verdict is an exact claim: ``tests/helpers/test_calibration.py`` checks the binning
+against scikit-learn's and the ECE against values worked out by hand.
 """
 
 import matplotlib.pyplot as plt

@@ -5,6 +5,11 @@ Keras clips gradients inside ``optimizer.apply_gradients`` (the ``clipvalue``, `
 ``clipped_gradient`` makes it observable: it applies one plain SGD step with learning rate 1 to
 variables that start at zero, so each variable ends at minus the gradient the optimizer really
 used. ``cosine_similarity`` then says whether clipping kept the gradient's direction.
+
+Serves one lecture: lecture 2, sections 6.1 and 6.2. It is a module rather than cells because
+clipping directions are exact claims (``clipvalue`` turns a gradient, ``clipnorm`` keeps its
+direction, per variable unlike ``global_clipnorm``), each checked by
+``tests/helpers/test_clipping.py``; the lecture shows the few Keras lines it wraps.
 """
 
 import numpy as np

@@ -4,9 +4,11 @@ Fashion-MNIST comes from Keras' own loader and cache (``~/.keras/datasets``). Wh
 download (no internet, as on CI), the course falls back to ``digits_distorted``: scikit-learn's
 1,797 real handwritten digits (they ship inside the package), resized to 28x28 and split into
 train, validation and test *by source image* before each copy is shifted, rotated, rescaled,
-elastically distorted and made noisy. No test image derives from a training image, the test set
-has 1,440 images, and the task is hard enough for effects to show (the chapter's MLP reaches
-about 0.89 after 10 epochs of SGD, against 0.87 on Fashion-MNIST).
+elastically distorted and made noisy. No test image derives from a training image, and the task
+is hard enough for effects to show (the chapter's MLP reaches about 0.89 after 10 epochs of SGD,
+against 0.87 on Fashion-MNIST). Its 1,200 validation and 1,440 test images are 5 and 4 copies of
+240 and 360 source digits: an accuracy on them is about as noisy as one on 240 and 360 images,
+which :meth:`Dataset.effective_size` says and :func:`helpers.verdicts.compare` uses.
 
 Two more names stay for the assignments and the benchmarks: ``digits`` is the plain resized
 digits (1,200 / 300 / 297; the grading tests use it), and ``digits_tiled`` repeats them to
@@ -16,7 +18,9 @@ use and why. Instructors can point ``COURSE_DATA_DIR`` at a folder holding the f
 Fashion-MNIST ``.gz`` files to skip the download.
 """
 
+import contextlib
 import gzip
+import io
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -56,6 +60,20 @@ DIGITS_VALID_SIZE = 300
 DISTORTED_SOURCES = {"test": 360, "valid": 240}  # the remaining 1,197 sources train
 DISTORTED_COPIES = {"train": 9, "valid": 5, "test": 4}
 DISTORTED_SEED = 2026
+DEFAULT_VALID_SIZE = {
+    "fashion_mnist": FASHION_VALID_SIZE,
+    "digits": DIGITS_VALID_SIZE,
+    "digits_tiled": FASHION_VALID_SIZE,
+    "digits_distorted": DISTORTED_SOURCES["valid"] * DISTORTED_COPIES["valid"],
+}
+LABELS = {  # for the notice
+    "fashion_mnist": "Fashion-MNIST",
+    "digits": "scikit-learn digits (28x28)",
+    "digits_tiled": "scikit-learn digits (28x28) repeated to Fashion-MNIST's size",
+    "digits_distorted": (
+        "scikit-learn digits, distorted (shift, rotation, elastic, noise; split by source)"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -77,6 +95,18 @@ class Dataset:
             f"Dataset({self.name!r}, train={len(self.X_train):,}, "
             f"valid={len(self.X_valid):,}, test={len(self.X_test):,})"
         )
+
+    def effective_size(self, split: str) -> int:
+        """How many independent examples an accuracy measured on ``split`` rests on.
+
+        Copies of one source image tend to be right or wrong together, so its copies count
+        once: ``digits_distorted``'s validation and test sets (1,200 and 1,440 images) are 5 and
+        4 distorted copies of 240 and 360 source digits, so a single run's accuracy on them is
+        about as noisy as one on 240 and 360 images, and :func:`helpers.verdicts.compare` judges
+        it so. ``digits_tiled`` repeats 1,500 training and 297 test digits; Fashion-MNIST and
+        ``digits`` have one image per source (the size of the split).
+        """
+        return effective_size(self, split)
 
 
 def load_dataset(
@@ -114,62 +144,66 @@ def load_dataset(
     if data_dir is None and os.environ.get(DATA_DIR_ENV):
         data_dir = os.environ[DATA_DIR_ENV]
 
-    reason = f"{DATASET_ENV}={name}" if name != "fashion_mnist" else ""
-    if name == "fashion_mnist":
-        try:
-            (X_full, y_full), (X_test, y_test) = _fashion_mnist(data_dir)
-            class_names, default_valid = FASHION_MNIST_CLASSES, FASHION_VALID_SIZE
-        except Exception as error:  # Keras raises a bare Exception on "URL fetch failure"
-            name = OFFLINE_FALLBACK
-            reason = f"Fashion-MNIST could not be loaded ({_first_line(error)})"
-    if name == "digits_distorted":
-        (X_full, y_full), (X_test, y_test) = _digits_distorted()[:2]
-        class_names = DIGITS_CLASSES
-        default_valid = DISTORTED_SOURCES["valid"] * DISTORTED_COPIES["valid"]
-    elif name == "digits":
-        (X_full, y_full), (X_test, y_test) = _digits()
-        class_names, default_valid = DIGITS_CLASSES, DIGITS_VALID_SIZE
-    elif name == "digits_tiled":
-        (X_full, y_full), (X_test, y_test) = _digits_tiled()
-        class_names, default_valid = DIGITS_CLASSES, FASHION_VALID_SIZE
-
-    if valid_size is None:
-        valid_size = default_valid
-    if not isinstance(valid_size, int) or valid_size < 0:
-        raise ValueError(f"valid_size must be a non-negative int, got {valid_size!r}.")
-    if valid_size >= len(X_full):
-        raise ValueError(
-            f"valid_size={valid_size} leaves no training data: the {name} training set has "
-            f"{len(X_full)} images, so valid_size must be below {len(X_full)}."
-        )
-
+    name, reason, (X_full, y_full), (X_test, y_test) = _load(name, data_dir)
+    valid_size = _check_valid_size(name, valid_size, len(X_full))
     X_valid, y_valid = X_full[:valid_size], y_full[:valid_size]
     X_train, y_train = X_full[valid_size:], y_full[valid_size:]
     if max_train is not None:
         X_train, y_train = X_train[:max_train], y_train[:max_train]
 
-    label = {
-        "fashion_mnist": "Fashion-MNIST",
-        "digits": "scikit-learn digits (28x28)",
-        "digits_tiled": "scikit-learn digits (28x28) repeated to Fashion-MNIST's size",
-        "digits_distorted": (
-            "scikit-learn digits, distorted (shift, rotation, elastic, noise; split by source)"
-        ),
-    }[name]
     notice = (
-        f"Dataset: {label}, {len(X_train):,} train / {len(X_valid):,} valid / "
+        f"Dataset: {LABELS[name]}, {len(X_train):,} train / {len(X_valid):,} valid / "
         f"{len(X_test):,} test images"
     )
     if reason:
         notice += f". Using {name} because {reason}."
     if verbose:
         print(notice)
+    class_names = FASHION_MNIST_CLASSES if name == "fashion_mnist" else DIGITS_CLASSES
     return Dataset(name, X_train, y_train, X_valid, y_valid, X_test, y_test, class_names, notice)
 
 
-def _first_line(error: Exception) -> str:
+def _load(name, data_dir):
+    """``(name, reason, (X_full, y_full), (X_test, y_test))``: the arrays of data set ``name``,
+    or of the offline fallback when Fashion-MNIST cannot be loaded (``name`` and the reason say
+    so)."""
+    reason = f"{DATASET_ENV}={name}" if name != "fashion_mnist" else ""
+    if name == "fashion_mnist":
+        try:
+            return name, reason, *_fashion_mnist(data_dir)
+        except Exception as error:  # Keras raises a bare Exception on "URL fetch failure"
+            name = OFFLINE_FALLBACK
+            reason = _why_not_loaded(error)
+    if name == "digits_distorted":
+        return name, reason, *_digits_distorted()[:2]
+    if name == "digits":
+        return name, reason, *_digits()
+    return name, reason, *_digits_tiled()
+
+
+def _check_valid_size(name, valid_size, n_full) -> int:
+    """The validation size asked for, or the data set's default; it must leave training data."""
+    if valid_size is None:
+        valid_size = DEFAULT_VALID_SIZE[name]
+    if not isinstance(valid_size, int) or valid_size < 0:
+        raise ValueError(f"valid_size must be a non-negative int, got {valid_size!r}.")
+    if valid_size >= n_full:
+        raise ValueError(
+            f"valid_size={valid_size} leaves no training data: the {name} training set has "
+            f"{n_full} images, so valid_size must be below {n_full}."
+        )
+    return valid_size
+
+
+def _why_not_loaded(error: Exception) -> str:
+    """Why Fashion-MNIST was not loaded, in words a reader of the page needs: Keras' download
+    failure ("URL fetch failure on https://...: [Errno -2] ...") means no network; any other
+    error (a pre-downloaded folder lacking a file) is named by its first line."""
     text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}".strip()
+    first = text[0] if text else ""
+    if "URL fetch failure" in first:
+        return "Fashion-MNIST could not be downloaded (no network)"
+    return f"Fashion-MNIST could not be loaded ({type(error).__name__}: {first})".strip()
 
 
 def _scale(images: np.ndarray) -> np.ndarray:
@@ -184,7 +218,10 @@ def _fashion_mnist(data_dir):
     else:
         import keras
 
-        (X_train, y_train), (X_test, y_test) = keras.datasets.fashion_mnist.load_data()
+        # Keras prints "Downloading data from https://..." before it tries; offline, that line
+        # and the failure would stand on the lecture's page next to the one-line notice.
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            (X_train, y_train), (X_test, y_test) = keras.datasets.fashion_mnist.load_data()
     return (_scale(X_train), y_train.astype(np.int64)), (_scale(X_test), y_test.astype(np.int64))
 
 
@@ -283,3 +320,28 @@ def _digits_distorted():
     sources_full = np.concatenate([made["valid"][2], made["train"][2]])
     X_test, y_test, sources_test = made["test"]
     return (X_full, y_full), (X_test, y_test.astype(np.int64)), sources_full, sources_test
+
+
+SPLITS = ("train", "valid", "test")  # the splits effective_size (and verdicts.compare) accept
+
+
+def effective_size(data: Dataset, split: str) -> int:
+    """Distinct source images in one split of a data set made by :func:`load_dataset`."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
+    images = getattr(data, f"X_{split}")
+    if data.name == "digits_distorted":
+        (X_full, _), (X_test, _), sources_full, sources_test = _digits_distorted()
+        made, sources = (X_test, sources_test) if split == "test" else (X_full, sources_full)
+        start = len(data.X_valid) if split == "train" else 0  # where load_dataset cut it
+        window = slice(start, start + len(images))
+        if not np.array_equal(images, made[window]):
+            raise ValueError(
+                f"data.X_{split} is not the split load_dataset made, so its source digits are "
+                "unknown: count the independent examples yourself (n_eff)."
+            )
+        return int(np.unique(sources[window]).size)
+    if data.name == "digits_tiled":  # cycles through the digits: a window holds min(n, pool)
+        pool = DIGITS_TEST_SIZE if split == "test" else len(_digits()[0][0])
+        return min(len(images), pool)
+    return len(images)

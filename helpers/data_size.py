@@ -1,12 +1,14 @@
 """Should we gather more data? Accuracy against training-set size, measured.
 
-The practical guidelines (lecture 7) answer "would more data help?" with a curve: train the same
+The practical guidelines answer "would more data help?" with a curve: train the same
 model on growing subsets of the training set, with sizes on a logarithmic scale (each double the
 previous one), and plot training and validation accuracy against the size. If the validation
 accuracy is still climbing at the largest size, more data is likely to help; if training accuracy
 itself is poor, the model (or the optimisation) is the problem, not the amount of data. The
 loop is easy to get subtly wrong (different initial weights per size, scoring the training
-accuracy with dropout on, on the wrong subset), so it lives here, tested.
+accuracy with dropout on, on the wrong subset), so it lives here, tested
+(``tests/helpers/test_data_size.py`` checks every point against a run by hand), though one
+lecture uses it: lecture 7, section 4.
 
 Not to be confused with ``helpers.plotting.plot_learning_curves``, which plots the metrics of one
 training run against the *epoch*.
@@ -15,6 +17,8 @@ training run against the *epoch*.
 import numpy as np
 
 from helpers.seeding import DEFAULT_SEED, set_seed
+
+RESULT_KEYS = ("size", "train_accuracy", "valid_accuracy", "train_loss", "valid_loss", "epochs")
 
 
 def doubling_sizes(smallest: int, largest: int) -> list[int]:
@@ -75,6 +79,41 @@ def accuracy_by_train_size(
     measured with ``model.evaluate`` after training, i.e. with dropout off) and ``"epochs"``
     (epochs actually run, fewer than ``epochs`` if a callback stopped training early).
     """
+    sizes = _check_inputs(build_model, X_train, y_train, X_valid, y_valid, sizes, epochs)
+    fit = {"epochs": int(epochs), "batch_size": batch_size, "callbacks": list(callbacks)}
+    train, valid = (X_train, y_train), (X_valid, y_valid)
+    rows = [_point(build_model, n, train, valid, seed, fit) for n in sizes]
+    return {key: [row[key] for row in rows] for key in RESULT_KEYS}
+
+
+def _point(build_model, n, train, valid, seed, fit) -> dict:
+    """One point of the curve: a fresh model from ``seed``, fitted (``fit``: the arguments) on
+    the first ``n`` training examples, then scored with ``evaluate`` on them and on ``valid``."""
+    (X, y), (X_valid, y_valid) = train, valid
+    set_seed(seed)
+    model = build_model()
+    if not getattr(model, "compiled", False):
+        raise ValueError("build_model must return a compiled model (call model.compile).")
+    history = model.fit(X[:n], y[:n], validation_data=valid, verbose=0, **fit)
+    on_train = model.evaluate(X[:n], y[:n], verbose=0, return_dict=True)
+    on_valid = model.evaluate(X_valid, y_valid, verbose=0, return_dict=True)
+    if "accuracy" not in on_valid:
+        raise ValueError(
+            "build_model must compile its model with metrics=['accuracy']; the model "
+            f"reports {sorted(on_valid)}."
+        )
+    return {
+        "size": int(n),
+        "train_accuracy": float(on_train["accuracy"]),
+        "valid_accuracy": float(on_valid["accuracy"]),
+        "train_loss": float(on_train["loss"]),
+        "valid_loss": float(on_valid["loss"]),
+        "epochs": len(history.history["loss"]),
+    }
+
+
+def _check_inputs(build_model, X_train, y_train, X_valid, y_valid, sizes, epochs) -> list[int]:
+    """``accuracy_by_train_size``'s arguments checked; the sizes as a list of ints."""
     if not callable(build_model):
         raise ValueError(
             f"build_model must be a callable returning a compiled model, got "
@@ -93,46 +132,7 @@ def accuracy_by_train_size(
     sizes = _check_sizes(sizes, len(X_train))
     if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}.")
-
-    results = {
-        key: []
-        for key in (
-            "size",
-            "train_accuracy",
-            "valid_accuracy",
-            "train_loss",
-            "valid_loss",
-            "epochs",
-        )
-    }
-    for n in sizes:
-        set_seed(seed)
-        model = build_model()
-        if not getattr(model, "compiled", False):
-            raise ValueError("build_model must return a compiled model (call model.compile).")
-        history = model.fit(
-            X_train[:n],
-            y_train[:n],
-            epochs=int(epochs),
-            batch_size=batch_size,
-            validation_data=(X_valid, y_valid),
-            callbacks=list(callbacks),
-            verbose=0,
-        )
-        train = model.evaluate(X_train[:n], y_train[:n], verbose=0, return_dict=True)
-        valid = model.evaluate(X_valid, y_valid, verbose=0, return_dict=True)
-        if "accuracy" not in valid:
-            raise ValueError(
-                "build_model must compile its model with metrics=['accuracy']; the model "
-                f"reports {sorted(valid)}."
-            )
-        results["size"].append(int(n))
-        results["train_accuracy"].append(float(train["accuracy"]))
-        results["valid_accuracy"].append(float(valid["accuracy"]))
-        results["train_loss"].append(float(train["loss"]))
-        results["valid_loss"].append(float(valid["loss"]))
-        results["epochs"].append(len(history.history["loss"]))
-    return results
+    return sizes
 
 
 def plot_accuracy_by_train_size(results: dict, *, ax=None, title=None):
@@ -151,9 +151,11 @@ def plot_accuracy_by_train_size(results: dict, *, ax=None, title=None):
     valid = np.asarray(results["valid_accuracy"])
     if not (len(sizes) == len(train) == len(valid) >= 1):
         raise ValueError("results must hold the same, non-zero number of sizes and accuracies.")
-    if ax is None:
-        import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
 
+    from helpers.plotting import finish
+
+    if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     ax.plot(sizes, train, "o-", label="training accuracy")
     ax.plot(sizes, valid, "s--", label="validation accuracy")
@@ -161,11 +163,7 @@ def plot_accuracy_by_train_size(results: dict, *, ax=None, title=None):
     ax.set_xscale("log", base=2)
     ax.set_xlabel("training-set size (log scale)")
     ax.set_ylabel("accuracy")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    if title:
-        ax.set_title(title)
-    return ax
+    return finish(ax, title)
 
 
 def _check_sizes(sizes, n_train):

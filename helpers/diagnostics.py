@@ -3,10 +3,15 @@ and weight statistics.
 
 The chapter's first problems (vanishing and exploding gradients, saturation, dying ReLUs,
 self-normalisation) are claims about what happens *inside* a network. These functions measure
-them, so that a lecture can print a table instead of asserting the claim, and the same
-measurement serves every notebook that returns to it (initialisation, activations, batch
-normalisation). Every function looks at the model's ``Dense`` layers, in the order data flows
-through them (input to output), and returns a dict keyed by layer name in that order.
+them, so that a lecture can print a table instead of asserting the claim. Every function looks
+at the model's ``Dense`` layers, in the order data flows through them (input to output), and
+returns a dict keyed by layer name in that order.
+
+Serves one lecture: lecture 1, sections 1.2, 2.2, 2.4, 2.5, 3 and 5.1 (gradient norms, the
+variances initializers draw, dead units, self-normalisation). It is a module rather than cells
+because it is long (forward passes to every layer's pre-activations, functional models too) and
+its tables are exact claims, checked by ``tests/helpers/test_diagnostics.py`` against the step
+Keras takes and against formulas.
 """
 
 import keras

@@ -4,10 +4,14 @@ The handouts' advice for choosing a learning rate is to try 10, 1, 0.1, ... and 
 (2015) and Géron's finder does it in a single run: start tiny, multiply the rate by a constant
 factor after every batch, record each batch's loss, stop once the loss has clearly blown up. The
 loss first falls faster as the rate grows, then turns and climbs; a good rate sits about ten
-times below the rate at the lowest loss. Lectures 4 and 7 use it.
+times below the rate at the lowest loss.
 
 Keras 3 logs the *running mean* of the loss over the epoch at each batch end, not the batch's own
 loss; the finder recovers the latter as ``(t + 1) * mean_t - t * mean_{t-1}``.
+
+Serves one lecture: lecture 4, section 4.1. It is a module rather than cells because that
+recovery and the geometric growth of the rate are exact claims, checked by
+``tests/helpers/test_lr_finder.py`` against a Keras run.
 """
 
 import keras

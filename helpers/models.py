@@ -22,39 +22,41 @@ def build_mlp(
     input_shape=IMAGE_SHAPE,
     activation="relu",
     kernel_initializer="glorot_uniform",
+    batch_norm: bool = False,
     name: str = "mlp",
 ) -> keras.Sequential:
-    """The chapter's Fashion-MNIST classifier: Flatten, Dense hidden layers, softmax output."""
+    """The chapter's Fashion-MNIST classifier: Flatten, Dense hidden layers, softmax output.
+
+    With ``batch_norm=True``, a ``BatchNormalization`` layer follows Flatten and every hidden
+    layer (see :func:`build_bn_mlp`).
+    """
     _check_units(hidden_units)
     layers = [keras.Input(shape=input_shape), keras.layers.Flatten()]
+    if batch_norm:
+        layers.append(keras.layers.BatchNormalization())
     for units in hidden_units:
         layers.append(
             keras.layers.Dense(units, activation=activation, kernel_initializer=kernel_initializer)
         )
+        if batch_norm:
+            layers.append(keras.layers.BatchNormalization())
     layers.append(keras.layers.Dense(n_classes, activation="softmax"))
     return keras.Sequential(layers, name=name)
 
 
 def build_bn_mlp(
-    hidden_units=HIDDEN_UNITS,
-    *,
-    n_classes: int = 10,
-    input_shape=IMAGE_SHAPE,
-    activation="relu",
-    kernel_initializer="he_normal",
-    name: str = "bn_mlp",
+    hidden_units=HIDDEN_UNITS, *, kernel_initializer="he_normal", name: str = "bn_mlp", **options
 ) -> keras.Sequential:
-    """The handout's batch-normalised MLP: a BN layer after Flatten and after each hidden layer."""
-    _check_units(hidden_units)
-    layers = [keras.Input(shape=input_shape), keras.layers.Flatten()]
-    layers.append(keras.layers.BatchNormalization())
-    for units in hidden_units:
-        layers.append(
-            keras.layers.Dense(units, activation=activation, kernel_initializer=kernel_initializer)
-        )
-        layers.append(keras.layers.BatchNormalization())
-    layers.append(keras.layers.Dense(n_classes, activation="softmax"))
-    return keras.Sequential(layers, name=name)
+    """The handout's batch-normalised MLP: a BN layer after Flatten and after each hidden layer,
+    He initialisation. ``options`` (``n_classes``, ``input_shape``, ``activation``) are
+    :func:`build_mlp`'s."""
+    return build_mlp(
+        hidden_units,
+        kernel_initializer=kernel_initializer,
+        batch_norm=True,
+        name=name,
+        **options,
+    )
 
 
 def count_params(model: keras.Model) -> dict:

@@ -2,12 +2,16 @@
 
 An update rule is easiest to understand on a function of two weights, where every step can be
 drawn: plain gradient descent zig-zags across a narrow valley, momentum overshoots and then
-accelerates along it, adaptive methods rescale each coordinate. Lecture 4 draws these paths and
-lecture 7 reuses them; ``tests/helpers/test_optimizer_paths.py`` checks the first steps against the
-update rules Keras documents.
+accelerates along it, adaptive methods rescale each coordinate.
 
 The paths come from Keras itself (``optimizer.apply_gradients`` on a ``keras.Variable``, with the
 gradient from ``tf.GradientTape``), never from a re-implementation of the update rules.
+
+Serves one lecture: lecture 4, sections 1 to 3 (plain gradient descent, momentum, Nesterov and
+the adaptive methods, on the two surfaces). It is a module rather than cells because the paths
+are exact claims, ``tests/helpers/test_optimizer_paths.py`` checking their first steps against
+the update rules Keras documents, and the graph-compiled loop and the contour plot would take
+forty lines of cells that teach nothing about optimizers.
 """
 
 import matplotlib.pyplot as plt

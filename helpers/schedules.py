@@ -2,7 +2,7 @@
 
 Keras has schedule objects (``keras.optimizers.schedules``) and two callbacks
 (``LearningRateScheduler``, ``ReduceLROnPlateau``), but no 1cycle schedule, and nothing that shows
-which learning rate the optimizer actually used at each step. Lectures 4 and 7 need both:
+which learning rate the optimizer actually used at each step:
 
 - ``OneCycleScheduler``: the 1cycle policy (Smith, 2018) as a per-batch callback. The rate rises
   linearly from ``start_lr`` to ``max_lr`` over the first half of the cycle, falls linearly back
@@ -12,7 +12,9 @@ which learning rate the optimizer actually used at each step. Lectures 4 and 7 n
   whatever sets it (a schedule object, a callback, nothing), so a notebook can plot the rates an
   optimizer really used and a test can compare them with the expected values.
 
-``tests/helpers/test_schedules.py`` checks both against the weight updates SGD really made.
+Serves one lecture: lecture 4, sections 5.2 to 5.6. It is a module rather than cells because
+the rates are exact claims: ``tests/helpers/test_schedules.py`` checks both against the weight
+updates SGD really made.
 """
 
 import keras

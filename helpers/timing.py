@@ -1,4 +1,4 @@
-"""Prediction latency, measured one way wherever a lecture compares models.
+"""Prediction latency of several models, measured fairly on a shared machine.
 
 A single timing on a shared machine is mostly noise, and the first call of a Keras model also
 traces and compiles its predict function. ``time_predictions`` therefore warms the model up
@@ -9,6 +9,11 @@ rather than whichever model happened to be measured at that moment. Both call
 ``model.predict_on_batch``: one compiled forward pass over the whole input, without
 ``predict``'s per-call data pipeline, so that what is measured is the model's own arithmetic
 (for example the extra work of batch-normalisation layers).
+
+Serves one lecture: lecture 2, section 5 (the cost of BN at prediction time, and of fusing it
+away), and its exercise 2. It is a module rather than cells because the method (warm-up,
+repeats, interleaved rounds) decides whether the latency table is fair, and
+``tests/helpers/test_timing.py`` checks it call by call.
 """
 
 import time

@@ -3,48 +3,94 @@
 A lecture that compares two results prints its conclusion with :func:`compare` (or states a
 measured yes/no with :func:`claim`), so the sentence on the page is true whatever the data, the
 seed or the run profile. Every verdict line starts with ``Verdict [key]:``; the lectures' markdown
-names the keys it expects (``<!-- verdict: key -->``) and ``lectures/conftest.py`` fails the
-notebook when one of them was not printed.
+names the keys it expects (``<!-- verdict: key -->``) and :mod:`helpers.lecture_checks` reports
+an executed lecture in which one of them was not printed.
 
-When is a gap real? With several seeds (paired: seed *s* of A against seed *s* of B), the mean
-gap must lie outside its 95 % confidence interval around zero, Student's t with one degree of
-freedom fewer than seeds times the standard error of the per-seed gaps; the verdict also gives
-each side's mean and standard deviation over the seeds, the spread a student sees when rerunning.
-With one run on ``n_eval`` examples, the gap must exceed twice the binomial standard error of the
-difference of two accuracies on ``n_eval`` examples. Otherwise the verdict says the two are not
-distinguishable on this run. :func:`helpers.seeding.over_seeds` collects the per-seed numbers.
+When is a gap real? Only when its 95 % interval excludes 0 (:mod:`helpers.statistics`). With
+several seeds (paired: seed *s* of A against seed *s* of B) the interval is Student's t over the
+per-seed gaps, with one degree of freedom fewer than seeds; the verdict gives each side's mean
+and standard deviation over the seeds (the spread a student sees when rerunning), on how many
+seeds each side was ahead, the mean gap and its interval. With one run per side, the interval is
+the binomial noise of the evaluation set, counted in *independent* examples: pass the data set
+and split (or ``n_eff``), since ``digits_distorted`` evaluates several distorted copies of each
+source digit. An interval that covers 0 is printed as **not resolved**, never as "no
+difference": the design could not tell the two apart. Equivalence is claimed only against a
+``margin`` the lecture states before the run, with the whole interval inside it. A resolved gap
+names the winner. Long verdicts wrap at :data:`WIDTH` characters, continuation lines indented.
+:func:`helpers.seeding.over_seeds` collects the per-seed numbers, and
+:func:`helpers.statistics.seeds_needed` (or ``benchmarks/power.py``) says how many a design needs.
 
-:func:`held_out_accuracies` reads the accuracies back from printed verdicts, so a test (or
-``make lectures``) can check that a data set leaves the models headroom (issue 10: none above
-about 98 %, or the effects have nowhere to show).
+:func:`printed_keys` and :func:`held_out_accuracies` read printed verdicts back, next to the
+code that words them, for :mod:`helpers.lecture_checks`: a data set must leave the models
+headroom (no held-out accuracy above about 98 %), or the effects have nowhere to show.
 """
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
 
+from helpers.data import SPLITS
+from helpers.statistics import Interval, binomial_interval, paired_interval, sign_count
+from helpers.statistics import t_quantile as t_quantile  # where the lectures imported it from
+
 PREFIX = "Verdict"
 KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LINE = re.compile(r"^Verdict \[([a-z0-9-]+)\]: ", re.M)
+WIDTH = 95  # characters per printed line: verdicts are read in notebooks and HTML pages
+INDENT = "    "  # continuation lines of a wrapped verdict (held_out_accuracies reads them)
+# Never split across lines: "Verdict [key]:", the compared values (held_out_accuracies reads
+# them), "0.951 ± 0.002", "95 %" and a number with its unit ("3 seeds", "1.76 points").
+UNBROKEN = re.compile(
+    r"^Verdict |\(\d\.\d{3}(?: ± \d\.\d{3})? vs \d\.\d{3}(?: ± \d\.\d{3})?;"
+    r"| ± |95 % |(?<=\d) (?=[a-z])"
+)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """One printed conclusion: ``winner`` is the label that won, or None for a tie."""
+    """One printed conclusion: ``winner`` is the label that won, or None when the evidence named
+    none (not resolved, equivalent within ``margin``, or a claim).
+
+    ``gap`` is ``A - B`` (in points for accuracies), ``interval`` its 95 % interval (None for a
+    single run whose noise is unknown), ``noise`` the interval's half-width, ``equivalent``
+    whether the interval lies inside the stated margin.
+    """
 
     key: str
     text: str
     winner: str | None = None
     gap: float = 0.0
     noise: float = 0.0
+    interval: Interval | None = None
+    equivalent: bool = False
 
     def __str__(self) -> str:
-        return f"{PREFIX} [{self.key}]: {self.text}"
+        return _wrap(f"{PREFIX} [{self.key}]: {self.text}")
 
     def _ipython_display_(self):
         """A notebook cell ending in ``compare(...)`` shows nothing more: it printed already."""
+
+
+def _wrap(text):
+    """At most :data:`WIDTH` characters a line, continuation lines indented by :data:`INDENT`,
+    never breaking inside a number ± its spread or the compared values."""
+    keep = "\x1f"  # not whitespace to textwrap: a space that must not break
+    text = UNBROKEN.sub(lambda m: m.group().replace(" ", keep), text)
+    lines = []
+    for paragraph in text.split("\n"):
+        indent = INDENT if lines else ""
+        lines += textwrap.wrap(
+            paragraph,
+            WIDTH,
+            initial_indent=indent,
+            subsequent_indent=INDENT,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [indent]
+    return "\n".join(lines).replace(keep, " ")
 
 
 def _check_key(key):
@@ -70,14 +116,32 @@ def compare(
     what="validation accuracy",
     higher_is_better=True,
     percent=True,
+    margin=None,
+    data=None,
+    split=None,
     n_eval=None,
+    n_eff=None,
     show=True,
 ) -> Verdict:
     """Compare result(s) ``a`` of ``labels[0]`` with ``b`` of ``labels[1]`` and print the verdict.
 
-    ``a`` and ``b`` are one number each (one run) or one number per seed (same seeds, same order).
-    ``percent=True`` reports accuracies in percentage points. ``n_eval`` (examples the metric
-    was measured on) lets a single run be judged against the test set's sampling noise.
+    ``a`` and ``b`` are one number each (one run) or one number per seed (same seeds, same
+    order). ``percent=True`` reports accuracies in percentage points.
+
+    ``margin`` (in the metric's units: 0.01 is 1 point of accuracy), stated in the lecture before
+    the run, is the only way to a verdict of equivalence: the whole 95 % interval inside
+    ``±margin``. Without it, an interval covering 0 is "not resolved".
+
+    A single run is judged against the sampling noise of the evaluation set, counted in
+    independent examples: ``data`` and ``split`` ("train", "valid" or "test") take them from the
+    data set (:meth:`helpers.data.Dataset.effective_size`); otherwise ``n_eval`` examples, of
+    which ``n_eff`` independent (default: all). Without any of these a single run names the
+    better side with "noise not estimated". With several seeds the interval comes from the seeds.
+
+    >>> v = compare("demo", [0.91, 0.93, 0.92], [0.90, 0.90, 0.90], labels=("A", "B"))
+    Verdict [demo]: A vs B in validation accuracy (0.920 ± 0.010 vs 0.900 ± 0.000; mean ± sd of
+        3 seeds): A ahead on 3 of 3 seeds; gap +2.00 points, 95 % interval -0.48 to +4.48: not
+        resolved by 3 seeds.
     """
     _check_key(key)
     if not (isinstance(labels, (tuple, list)) and len(labels) == 2):
@@ -85,53 +149,138 @@ def compare(
     a, b = _values("a", a), _values("b", b)
     if a.size != b.size:
         raise ValueError(f"a and b need one value per seed each; got {a.size} and {b.size}.")
-    if n_eval is not None and (not isinstance(n_eval, int) or n_eval <= 0):
-        raise ValueError(f"n_eval must be a positive int or None, got {n_eval!r}.")
+    n_eval, n_eff = _evaluation_size(data, split, n_eval, n_eff, percent)
     scale, unit = (100.0, " points") if percent else (1.0, "")
-    diff = (a - b) * scale
-    gap = float(diff.mean())
-    if a.size > 1:
-        noise = t_quantile(a.size - 1) * float(diff.std(ddof=1)) / math.sqrt(a.size)
-        basis = (
-            f"mean ± sd of {a.size} seeds; paired gap {gap:+.2f} ± {noise:.2f}{unit}, "
-            "95 % interval"
-        )
-        tie = "within the seed-to-seed spread"
-    elif n_eval is not None and percent:
-        pa, pb = float(np.clip(a[0], 0, 1)), float(np.clip(b[0], 0, 1))
-        noise = 2 * scale * math.sqrt((pa * (1 - pa) + pb * (1 - pb)) / n_eval)
-        basis = f"one run on {n_eval:,} examples, noise ±{noise:.2f}{unit}"
-        tie = "within the sampling noise of the evaluation set"
-    else:
-        noise = 0.0
-        basis = "one run, no estimate of the noise"
-        tie = ""
-    if a.size > 1:
-        values = f"{a.mean():.3f} ± {a.std(ddof=1):.3f} vs {b.mean():.3f} ± {b.std(ddof=1):.3f}"
-    else:
-        values = f"{a[0]:.3f} vs {b[0]:.3f}"
-    better_a = gap > 0 if higher_is_better else gap < 0
-    if gap == 0 or abs(gap) <= noise:
-        text = (
-            f"no real difference between {labels[0]} and {labels[1]} in {what} "
-            f"({values}; {basis}): {tie or 'identical'}."
-        )
-        winner = None
-    else:
-        winner, loser = (labels[0], labels[1]) if better_a else (labels[1], labels[0])
-        text = f"{winner} beat {loser} by {abs(gap):.2f}{unit} in {what} ({values}; {basis})."
-    verdict = Verdict(key, text, winner, gap, noise)
+    interval = _interval(a, b, scale, n_eff)
+    if margin is not None:
+        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not margin > 0:
+            raise ValueError(f"margin must be a positive number (0.01 = 1 point), got {margin!r}.")
+        if interval is None:
+            raise ValueError(
+                "margin needs an interval: several seeds, or for one run data and split "
+                "(or n_eval) to estimate the evaluation set's noise."
+            )
+    text, winner, equivalent = _word(
+        a, b, labels, what, higher_is_better, scale, unit, interval, margin, n_eval
+    )
+    gap = float(((a - b) * scale).mean())
+    noise = interval.half_width if interval is not None else 0.0
+    verdict = Verdict(key, text, winner, gap, noise, interval, equivalent)
     if show:
         print(verdict)
     return verdict
 
 
-def t_quantile(df: int, level: float = 0.95) -> float:
-    """Two-sided Student-t critical value: 12.71 for 1 degree of freedom, 4.30 for 2, ~1.96 for
-    many. Few seeds make a wide interval, which is the honest answer."""
-    from scipy.stats import t
+def _evaluation_size(data, split, n_eval, n_eff, percent):
+    """``(n_eval, n_eff)``: examples a single run's accuracy was measured on, independent ones."""
+    for name, value in (("n_eval", n_eval), ("n_eff", n_eff)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ValueError(f"{name} must be a positive int or None, got {value!r}.")
+        if value is not None and value <= 0:
+            raise ValueError(f"{name} must be a positive int or None, got {value!r}.")
+    if data is not None or split is not None:
+        if split not in SPLITS or not hasattr(data, "effective_size"):
+            raise ValueError(
+                f"data (a helpers.data.Dataset) and split (one of {SPLITS}) go together; "
+                f"got data={data!r}, split={split!r}."
+            )
+        if n_eval is not None or n_eff is not None:
+            raise ValueError("give data and split, or n_eval (and n_eff), not both.")
+        n_eval, n_eff = len(getattr(data, f"X_{split}")), data.effective_size(split)
+    if n_eff is not None and n_eval is not None and n_eff > n_eval:
+        raise ValueError(f"n_eff must not exceed n_eval; got n_eff={n_eff}, n_eval={n_eval}.")
+    n_eff = n_eval if n_eff is None else n_eff
+    if n_eff is not None and not percent:
+        raise ValueError("n_eval, n_eff and data apply to accuracies (percent=True) only.")
+    return (n_eval or n_eff), n_eff
 
-    return float(t.ppf(0.5 + level / 2, df))
+
+def _interval(a, b, scale, n_eff) -> Interval | None:
+    """The 95 % interval of ``A - B`` in printed units: over the seeds, from the evaluation set's
+    noise for one run, or None (one run, noise unknown)."""
+    if a.size > 1:
+        return paired_interval((a - b) * scale)
+    if n_eff is None:
+        return None
+    pa, pb = (float(np.clip(x[0], 0, 1)) for x in (a, b))
+    return binomial_interval(pa, pb, n_eff).scaled(scale)
+
+
+def _word(a, b, labels, what, higher_is_better, scale, unit, interval, margin, n_eval):
+    """``(text, winner, equivalent)``: the verdict's sentence, read the same whichever side the
+    numbers favour. The gap printed is the leader's advantage (positive means ahead)."""
+    direction = 1.0 if higher_is_better else -1.0
+    advantage_a = direction * float(((a - b) * scale).mean())
+    leader, other = labels if advantage_a >= 0 else labels[::-1]
+    flip = direction if advantage_a >= 0 else -direction  # turns A - B into the leader's lead
+    values = _compared_values(a, b)
+    if interval is None:
+        if advantage_a == 0:
+            return f"{labels[0]} and {labels[1]} level in {what} ({values}).", None, False
+        head = f"{leader} beat {other} by {_number(abs(advantage_a))}{unit} in {what}"
+        return f"{head} ({values}, noise not estimated).", leader, False
+
+    lead = interval.scaled(flip)
+    evidence = (
+        f"gap {_number(lead.gap, '+')}{unit}, 95 % interval {_number(lead.low, '+')} to "
+        f"{_number(lead.high, '+')}"
+    )
+    if a.size > 1:
+        evidence = f"{_sign_counts(flip * (a - b), leader, other)}; {evidence}"
+        by = f"{a.size} seeds"
+    else:
+        n_eff = interval.n_eff
+        copies = f" ({n_eval:,} evaluated: copies of {n_eff:,} sources)" if n_eval > n_eff else ""
+        evidence += f" from the sampling noise of {n_eff:,} independent examples{copies}"
+        by = "one run"
+    equivalent = margin is not None and interval.within(margin * scale)
+    stated = margin and f"the margin of ±{_margin(margin, scale, unit)} stated before the run"
+    if interval.resolved:
+        head = f"{leader} beat {other} by {_number(abs(lead.gap))}{unit} in {what}"
+        end = f"resolved by {by}" + (f", a gap inside {stated}" if equivalent else "")
+        winner = leader
+    elif equivalent:
+        head = f"{labels[0]} and {labels[1]} equivalent within ±{_margin(margin, scale, unit)}"
+        head += f" in {what}"
+        end = f"inside {stated}"
+        winner = None
+    else:
+        head = f"{labels[0]} vs {labels[1]} in {what}"
+        end = f"not resolved by {by}" + (f", nor inside {stated}" if margin is not None else "")
+        winner = None
+    return f"{head} ({values}): {evidence}: {end}.", winner, equivalent
+
+
+def _compared_values(a, b):
+    """What was measured: each side's mean ± sd over the seeds, or the two numbers of one run."""
+    if a.size == 1:
+        return f"{a[0]:.3f} vs {b[0]:.3f}; one run"
+    return (
+        f"{a.mean():.3f} ± {a.std(ddof=1):.3f} vs {b.mean():.3f} ± {b.std(ddof=1):.3f}; "
+        f"mean ± sd of {a.size} seeds"
+    )
+
+
+def _sign_counts(lead, leader, other):
+    """On how many seeds each side was ahead, from the leader's per-seed lead."""
+    signs = sign_count(lead)
+    text = f"{leader} ahead on {signs.positive} of {signs.seeds} seeds"
+    text += f", {other} on {signs.negative}" if signs.negative else ""
+    return text + (f", level on {signs.zero}" if signs.zero else "")
+
+
+def _number(x, sign=""):
+    """Two decimals, or two significant digits below 0.1 (an ECE gap of 0.0041)."""
+    x = float(x) + 0.0  # no "-0.00"
+    decimals = 2 if x == 0 or abs(x) >= 0.1 else 1 - math.floor(math.log10(abs(x)))
+    return f"{x:{sign}.{decimals}f}"
+
+
+def _margin(margin, scale, unit):
+    value = margin * scale
+    if unit == " points":
+        return f"{value:g} point" + ("" if value == 1 else "s")
+    return f"{value:g}"
 
 
 def claim(key, holds, if_true, if_false, *, show=True) -> Verdict:
@@ -150,10 +299,9 @@ def printed_keys(text) -> list[str]:
     return LINE.findall(text)
 
 
-CEILING = 0.985  # issue 10: "no model in a lecture comparison above about 98 %"
 HELD_OUT = re.compile(
-    r"^Verdict \[[a-z0-9-]+\]: .*(?<!training )accuracy[^;\n]*?"
-    r"\((\d\.\d{3})(?: ± \d\.\d{3})? vs (\d\.\d{3})(?: ± \d\.\d{3})?;",
+    r"^Verdict \[[a-z0-9-]+\]: (?:.|\n    )*(?<!training )(?<!training\n    )accuracy"
+    r"(?:[^;\n]|\n    )*?\((\d\.\d{3})(?: ± \d\.\d{3})? vs (\d\.\d{3})(?: ± \d\.\d{3})?;",
     re.M,
 )
 
@@ -162,44 +310,3 @@ def held_out_accuracies(text) -> list[float]:
     """Accuracies compared in printed verdicts, except training accuracies (which may well reach
     100 %): the numbers a ceiling check looks at."""
     return [float(x) for pair in HELD_OUT.findall(text) for x in pair]
-
-
-MARKER = re.compile(r"<!--\s*verdict:\s*([a-z0-9-]+)\s*-->")
-
-
-def expected_keys(markdown) -> list[str]:
-    """The verdict keys a lecture's markdown announces with ``<!-- verdict: key -->``."""
-    return MARKER.findall(markdown)
-
-
-# The checks on an executed lecture, shared by lectures/conftest.py (nbval), `make lectures`
-# (tools/render_lectures.py) and benchmarks/lectures.py, so the three cannot drift apart.
-
-
-def missing_verdicts(markdown, stdout) -> list[str]:
-    """Keys the markdown announces that the printed output never gave a verdict for."""
-    printed = printed_keys(stdout)
-    return [key for key in expected_keys(markdown) if key not in printed]
-
-
-def above_ceiling(stdout) -> list[float]:
-    """Held-out accuracies compared in printed verdicts that leave no headroom (> CEILING)."""
-    return [a for a in held_out_accuracies(stdout) if a > CEILING]
-
-
-FIRST_RUN_NOTICES = ("Matplotlib is building the font cache",)
-
-
-def stray_stderr(text) -> str:
-    """What a cell wrote to stderr, minus blank lines and one-time notices of a fresh machine."""
-    lines = [line for line in text.splitlines() if not line.startswith(FIRST_RUN_NOTICES)]
-    return "\n".join(line for line in lines if line.strip())
-
-
-def stream_text(outputs, name) -> str:
-    """The ``stdout`` or ``stderr`` text of one cell's outputs (nbformat dicts)."""
-    return "".join(
-        out.get("text", "")
-        for out in outputs or []
-        if out.get("output_type") == "stream" and out.get("name") == name
-    )

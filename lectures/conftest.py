@@ -1,17 +1,14 @@
 """A check on the lectures as nbval executes them (``make test``), beyond "no cell raised":
-every verdict the markdown announces (``<!-- verdict: key -->``) was printed by the code as
-``Verdict [key]: ...`` (``helpers.verdicts``), so prose and numbers cannot drift apart.
-(TensorFlow's import-time log lines are checked by ``tests/lectures/test_outputs.py``: under
-pytest, ipykernel does not forward the process's own stderr, so nbval never sees them.)
+once the last code cell of a lecture has run, the lecture as executed goes through
+:func:`helpers.lecture_checks.problems`, the same check ``make lectures`` and
+``benchmarks/lectures.py`` make, and any problem fails that last cell's test: a cell that wrote
+to stderr, a verdict announced in the markdown (``<!-- verdict: key -->``) but never printed, and,
+on the offline data, accuracies compared with no headroom. (TensorFlow's import-time log lines
+are checked by ``tests/lectures/test_outputs.py``: under pytest, ipykernel does not forward the
+process's own stderr, so nbval never sees them.)
 
-On the offline data the check goes further: no accuracy compared in a verdict (training accuracy
-aside) may exceed ``CEILING``; a data set on which models score 99 % leaves effects no room.
-
-A cell that writes to stderr fails too: a warning or a TensorFlow log line is a red box on the
-rendered page and noise in the student's notebook (matplotlib's one-time font-cache notice aside).
-
-nbval keeps each cell's outputs in ``item.test_outputs``; the last cell of a notebook also
-carries the notebook-wide verdict check, so a missing verdict fails that cell's test.
+nbval keeps each code cell's outputs in ``item.test_outputs``; the hook collects them and puts
+them back into the committed notebook's cells, markdown included, for the check.
 
 Data: the assignments and their grading tests run on ``COURSE_DATASET=digits`` (the Makefile's
 ``test``), but the lectures demonstrate effects that need headroom, so their kernels get the
@@ -26,25 +23,22 @@ from pathlib import Path
 
 import pytest
 
-from helpers.verdicts import (
-    CEILING,
-    above_ceiling,
-    missing_verdicts,
-    printed_keys,
-    stray_stderr,
-    stream_text,
-)
+from helpers.data import OFFLINE_FALLBACK
+from helpers.lecture_checks import problems
 
 LECTURE_DATASET_ENV = "COURSE_LECTURE_DATASET"
-OFFLINE_DATASET = "digits_distorted"
-_printed: dict[str, str] = {}
+_outputs: dict[str, dict[int, list]] = {}  # notebook -> code cell number -> outputs
+
+
+def _lecture_dataset() -> str:
+    return os.environ.get(LECTURE_DATASET_ENV) or OFFLINE_FALLBACK
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item):
     """nbval starts a notebook's kernel while setting up its first cell: give it the data."""
     saved = os.environ.get("COURSE_DATASET")
-    os.environ["COURSE_DATASET"] = os.environ.get(LECTURE_DATASET_ENV) or OFFLINE_DATASET
+    os.environ["COURSE_DATASET"] = _lecture_dataset()
     try:
         yield
     finally:
@@ -66,38 +60,28 @@ def _is_last_code_cell(item) -> bool:
     return getattr(item, "cell_num", None) == n_code - 1
 
 
-def _markdown(path) -> str:
-    return "\n".join("".join(c["source"]) for c in _cells(path) if c["cell_type"] == "markdown")
+def _executed(path) -> dict:
+    """The committed notebook with each code cell's outputs as nbval collected them."""
+    outputs, cells, number = _outputs.get(path, {}), [], 0
+    for cell in _cells(path):
+        if cell["cell_type"] == "code":
+            cell = {**cell, "outputs": outputs.get(number, [])}
+            number += 1
+        cells.append(cell)
+    return {"cells": cells}
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if call.when != "call" or not hasattr(item, "test_outputs") or report.failed:
+    if call.when != "call" or not hasattr(item, "test_outputs"):
         return
     path = str(item.parent.path)
-    _printed[path] = _printed.get(path, "") + stream_text(item.test_outputs, "stdout")
-    stderr = stray_stderr(stream_text(item.test_outputs, "stderr"))
-    if stderr:
-        report.outcome = "failed"
-        report.longrepr = f"{Path(path).name}: a lecture cell wrote to stderr:\n{stderr[:2000]}"
+    _outputs.setdefault(path, {})[item.cell_num] = item.test_outputs
+    if report.failed or not _is_last_code_cell(item):
         return
-    if not _is_last_code_cell(item):
-        return
-    missing = missing_verdicts(_markdown(path), _printed[path])
-    too_easy = above_ceiling(_printed[path])
-    if (os.environ.get(LECTURE_DATASET_ENV) or OFFLINE_DATASET) != OFFLINE_DATASET:
-        too_easy = []
-    if missing:
+    found = problems(_executed(path), dataset=_lecture_dataset())
+    if found:
         report.outcome = "failed"
-        report.longrepr = (
-            f"{Path(path).name}: verdicts announced in the markdown but never printed: "
-            f"{missing} (printed: {printed_keys(_printed[path])})"
-        )
-    elif too_easy:
-        report.outcome = "failed"
-        report.longrepr = (
-            f"{Path(path).name}: accuracies above {CEILING:.1%} compared in verdicts on "
-            f"{OFFLINE_DATASET}: {too_easy}; the comparison needs a harder task or less data"
-        )
+        report.longrepr = f"{Path(path).name}, as executed:\n- " + "\n- ".join(found)

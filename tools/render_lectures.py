@@ -9,9 +9,10 @@ from npm into ``build/web``; this script points each page at them with paths rel
 output folder, so ``build/`` can be copied or zipped as a whole.
 
 Each lecture is executed in its own fresh kernel, one line of progress each, and checked as the
-tests check it: every verdict its markdown announces was printed and, on the offline data, no
-verdict compares accuracies above the ceiling. The script exits 1 when a lecture fails a check,
-after rendering all of them (the page shows what went wrong).
+tests check it (``helpers.lecture_checks.problems``): no cell wrote to stderr, every verdict its
+markdown announces was printed and, on the offline data, no verdict compares accuracies above
+the ceiling. The script exits 1 when a lecture fails a check, after rendering all of them (the
+page shows what went wrong; the problems are listed under its progress line).
 """
 
 import argparse
@@ -70,29 +71,14 @@ def execute(nb, path: Path, timeout: int) -> str:
 
 
 def check(nb) -> list[str]:
-    """What a reader would find wrong on the page: announced verdicts that were not printed and,
-    on the offline data, compared accuracies with no headroom (``helpers.verdicts``); output on
-    stderr (warnings, log lines)."""
+    """What a reader would find wrong on the page (``helpers.lecture_checks.problems``): stderr,
+    announced verdicts that were not printed and, on the offline data, compared accuracies with
+    no headroom. The kernel loads ``$COURSE_DATASET``, offline the fallback when it is unset."""
     sys.path.insert(0, str(ROOT))
-    from helpers.verdicts import (
-        CEILING,
-        above_ceiling,
-        missing_verdicts,
-        stray_stderr,
-        stream_text,
-    )
+    from helpers.data import OFFLINE_FALLBACK
+    from helpers.lecture_checks import problems
 
-    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    stdout = "".join(stream_text(c.get("outputs"), "stdout") for c in nb.cells)
-    noisy = [
-        i for i, c in enumerate(nb.cells) if stray_stderr(stream_text(c.get("outputs"), "stderr"))
-    ]
-    problems = [f"verdict not printed: {k}" for k in missing_verdicts(markdown, stdout)]
-    problems += [f"stderr (a red box on the page) in cells {noisy}"] if noisy else []
-    too_easy = above_ceiling(stdout)
-    if too_easy and os.environ.get("COURSE_DATASET", "digits_distorted") == "digits_distorted":
-        problems.append(f"accuracies above {CEILING:.1%} compared: {too_easy}")
-    return problems
+    return problems(nb, dataset=os.environ.get("COURSE_DATASET", OFFLINE_FALLBACK))
 
 
 def render(notebooks, output_dir: Path, execute_cells: bool = True, timeout: int = 900) -> int:
@@ -117,8 +103,11 @@ def render(notebooks, output_dir: Path, execute_cells: bool = True, timeout: int
         body, _ = html.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
         (output_dir / f"{path.stem}.html").write_text(body, encoding="utf-8")
         failures += bool(problems)
-        status = "; ".join(problems) if problems else "ok"
-        print(f"{time.perf_counter() - start:.0f} s, {status}", flush=True)
+        print(
+            f"{time.perf_counter() - start:.0f} s, {'PROBLEMS' if problems else 'ok'}", flush=True
+        )
+        for problem in problems:
+            print("    - " + problem.replace("\n", "\n      "))
     return failures
 
 

@@ -28,6 +28,9 @@ INSTRUCTOR_ONLY = (
     "nbgrader_config.py",
     "classroom.toml",
     "hub/",
+    "docs/instructors.md",
+    "docs/deployment.md",
+    "docs/img/hub-formgrader.png",
     "tests/grading/",  # every grading test needs solutions/ or grading/
     "tests/assignments/",  # read solutions/ and grade through grading/
     "tests/support/",  # a throw-away course with solutions/; correct solutions written differently

@@ -213,20 +213,36 @@ class SandboxedExecute(Execute):
         except (CellTimeoutError, DeadKernelError) as error:
             # CellTimeoutError: the time limit passed and the kernel never went idle.
             if isinstance(error, DeadKernelError) or not self._kernel_alive():
-                reason = self._death_reason()
-                self.log.warning("Kernel died in cell %d: %s", index, reason)
-                cell.outputs.append(error_output(KERNEL_DIED, f"{reason}, in this cell."))
-                return f"not run: the kernel died in an earlier cell ({reason})."
+                return self._record_death(cell, index)
             limit = self._get_timeout(cell)
             evalue = f"this cell did not finish within its time limit of {limit} s."
             cell.outputs.append(error_output(TIMED_OUT, evalue))
             timed_out = True
-        if timed_out and self._kernel_stuck():
-            run_sync(self.km.shutdown_kernel)(now=True)
-            reason = "the kernel did not stop after the time limit and was ended"
-            self.log.warning("Cell %d: %s", index, reason)
-            return f"not run: {reason} in an earlier cell."
+        if timed_out:
+            return self._end_if_stuck(cell, index)
         return None
+
+    def _record_death(self, cell, index: int) -> str:
+        """The kernel died while running ``cell``: say why there; the note for later cells."""
+        reason = self._death_reason()
+        self.log.warning("Kernel died in cell %d: %s", index, reason)
+        cell.outputs.append(error_output(KERNEL_DIED, f"{reason}, in this cell."))
+        return f"not run: the kernel died in an earlier cell ({reason})."
+
+    def _end_if_stuck(self, cell, index: int) -> str | None:
+        """After a timeout: end a kernel that ignores the interrupt. The kernel can also die
+        meanwhile (a memory cap reached while the interrupted cell unwinds): that is a death in
+        this cell. The note for later cells, or None when the kernel is fine."""
+        try:
+            stuck = self._kernel_stuck()
+        except DeadKernelError:
+            return self._record_death(cell, index)
+        if not stuck:
+            return None
+        run_sync(self.km.shutdown_kernel)(now=True)
+        reason = "the kernel did not stop after the time limit and was ended"
+        self.log.warning("Cell %d: %s", index, reason)
+        return f"not run: {reason} in an earlier cell."
 
     # ------------------------------------------------------------------ trusted cells
     def _routing_plan(self, resources):

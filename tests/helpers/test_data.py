@@ -57,9 +57,37 @@ def test_fallback_when_keras_cannot_download(monkeypatch, capsys):
     ds = load_dataset("fashion_mnist")
     assert ds.name == "digits_distorted" == data.OFFLINE_FALLBACK
     out = capsys.readouterr().out
-    assert "Fashion-MNIST could not be loaded" in out and "URL fetch failure" in out
+    assert "Fashion-MNIST could not be downloaded (no network)" in out
+    assert "URL fetch" not in out and "Errno" not in out and "https://" not in out
     assert "Using digits_distorted because" in out and "split by source" in out
     assert out.count("\n") == 1  # one-line notice
+
+
+def test_the_real_offline_download_attempt_prints_only_the_notice(monkeypatch, capsys):
+    """Keras prints "Downloading data from https://..." before it fails; the page shows only
+    the one-line notice. Here the download really fails (no network in tests: a URL nobody
+    serves keeps it so on a machine with one)."""
+    from keras.src.datasets import fashion_mnist
+
+    data._fashion_mnist.cache_clear()
+    monkeypatch.setattr(fashion_mnist, "get_file", _offline_get_file)
+    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
+    load_dataset("fashion_mnist")
+    data._fashion_mnist.cache_clear()
+    out, err = capsys.readouterr()
+    assert "Downloading data from" not in out + err and err == ""
+    assert out.count("\n") == 1 and "could not be downloaded (no network)" in out
+
+
+def _offline_get_file(fname, origin, cache_dir=None, **kwargs):
+    """Keras' own get_file, pointed at an address that cannot resolve, in a fresh cache."""
+    import tempfile
+
+    from keras.src.utils import file_utils
+
+    origin = "https://fashion-mnist.invalid/" + fname
+    cache = tempfile.mkdtemp(prefix="keras-cache-")
+    return file_utils.get_file(fname, origin, cache_dir=cache, **kwargs)
 
 
 def _write_idx(path, array, labels):
@@ -194,3 +222,31 @@ def test_digits_distorted_leaves_headroom_for_a_linear_model():
         scores[label] = model.score(ds.X_test.reshape(len(ds.X_test), -1), ds.y_test)
     assert scores["easy"] > 0.9 and scores["hard"] < 0.9, scores
     assert scores["easy"] - scores["hard"] > 0.05, scores
+
+
+def test_effective_size_counts_source_images_not_copies():
+    distorted = load_dataset("digits_distorted", verbose=False)
+    sizes = {split: distorted.effective_size(split) for split in ("train", "valid", "test")}
+    assert sizes == {"train": 1_797 - 360 - 240, "valid": 240, "test": 360}
+    assert len(distorted.X_valid) == 5 * 240 and len(distorted.X_test) == 4 * 360
+    # another validation size: the distinct sources of exactly the images in each split
+    _, _, src_full, _ = data._digits_distorted()
+    moved = load_dataset("digits_distorted", valid_size=2_000, max_train=3_000, verbose=False)
+    assert moved.effective_size("valid") == len(set(src_full[:2_000]))
+    assert moved.effective_size("train") == len(set(src_full[2_000:5_000]))
+    # one image per source, or a pool repeated
+    digits = load_dataset("digits", verbose=False)
+    assert [digits.effective_size(s) for s in ("train", "valid", "test")] == [1_200, 300, 297]
+    tiled = load_dataset("digits_tiled", verbose=False)
+    assert [tiled.effective_size(s) for s in ("train", "valid", "test")] == [1_500, 1_500, 297]
+
+
+def test_effective_size_refuses_arrays_it_did_not_make():
+    import dataclasses
+
+    distorted = load_dataset("digits_distorted", verbose=False)
+    with pytest.raises(ValueError, match=r"split must be one of \('train', 'valid', 'test'\)"):
+        distorted.effective_size("validation")
+    shuffled = dataclasses.replace(distorted, X_test=distorted.X_test[::-1])
+    with pytest.raises(ValueError, match="X_test is not the split load_dataset made"):
+        shuffled.effective_size("test")

@@ -38,6 +38,22 @@ def test_build_mlp_options_reach_the_layers():
     assert model.output_shape == (None, 3)
 
 
+def test_bn_mlp_takes_build_mlps_options():
+    model = build_bn_mlp((20,), n_classes=3, activation="selu", name="small")
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Flatten",
+        "BatchNormalization",
+        "Dense",
+        "BatchNormalization",
+        "Dense",
+    ]
+    assert model.layers[2].activation is keras.activations.selu
+    assert isinstance(model.layers[2].kernel_initializer, keras.initializers.HeNormal)
+    assert model.output_shape == (None, 3) and model.name == "small"
+    plain = build_mlp((20,), batch_norm=True)
+    assert [type(a) for a in plain.layers] == [type(b) for b in model.layers]
+
+
 @pytest.mark.parametrize("units", [(), (10, 0), (10, -3), ("10",)])
 def test_bad_hidden_units(units):
     with pytest.raises(ValueError, match="hidden_units must be a non-empty sequence"):

@@ -1,5 +1,6 @@
 """Every lecture prints its conclusions from its own numbers (helpers.verdicts), and the nbval
-hook in lectures/conftest.py fails a lecture whose announced verdicts were not printed.
+hook in lectures/conftest.py fails a lecture that helpers.lecture_checks finds fault with: an
+announced verdict not printed, a cell writing to stderr, accuracies with no headroom.
 
 The static checks read the committed notebooks; the hook itself is exercised on a tiny notebook
 run by a real nbval in a subprocess, once printing every announced verdict and once not.
@@ -14,7 +15,8 @@ import sys
 import nbformat
 import pytest
 
-from helpers.verdicts import KEY, expected_keys
+from helpers.lecture_checks import expected_keys
+from helpers.verdicts import KEY
 from tests import ROOT
 
 LECTURES = sorted((ROOT / "lectures").glob("*.ipynb"))
@@ -100,16 +102,13 @@ def test_hook_leaves_the_ceiling_to_the_offline_data(tmp_path):
 
 
 @pytest.mark.slow
-def test_hook_fails_a_cell_that_writes_to_stderr(tmp_path):
+def test_hook_fails_a_notebook_in_which_a_cell_wrote_to_stderr(tmp_path):
     path = _notebook(tmp_path, ["a-vs-b", "c"])
     nb = nbformat.read(path, as_version=4)
-    nb.cells[
-        2
-    ].source = (
-        "import sys\nprint('5 out of the last 5 calls triggered retracing', file=sys.stderr)"
-    )
+    retracing = "print('5 out of the last 5 calls triggered retracing', file=sys.stderr)"
+    nb.cells[1].source = f"import sys\n{retracing}\n{nb.cells[1].source}"  # not the last cell
     nbformat.write(nb, path)
     result = _nbval(path)
     assert result.returncode != 0, result.stdout
-    assert "a lecture cell wrote to stderr:" in result.stdout
+    assert "cell 1 (`import sys`) wrote to stderr (a red box on the page):" in result.stdout
     assert "5 out of the last 5 calls triggered retracing" in result.stdout
