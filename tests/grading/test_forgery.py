@@ -135,10 +135,11 @@ def notebook(root: Path, assignment: str, answers: str, fixture: Fixture | None 
     if answers == "stubs":
         nb = with_stubs(nb, assignment)
     if fixture is not None:
+        names = graded_functions(nb)  # the student's functions, not the fixture's own
         where = answer_cells(nb)[0] if fixture.where == "first" else None
         append(where or cell_defining(nb, fixture.where), fixture.code)
         if fixture.each:
-            for name in graded_functions(nb):
+            for name in names:
                 append(cell_defining(nb, name), fixture.each.format(name=name))
     return nb
 
