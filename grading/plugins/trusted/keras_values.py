@@ -32,8 +32,16 @@ PUBLIC_MODULES = (
 FUNCTION_MODULES = ("keras.activations", "keras.losses", "keras.metrics")
 # Keras' own classes that run code or load files named in their config.
 DENIED = {"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer", "Pipeline"}
-# What Keras' serialization writes for plain values inside a config.
-VALUE_CLASS_NAMES = {"__tensor__", "__numpy__", "__bytes__", "__ellipsis__", "__slice__"}
+# What Keras' serialization writes for plain values inside a config; ``__keras_tensor__`` is a
+# functional model's link between layers (a symbolic tensor's shape, dtype and source layer).
+VALUE_CLASS_NAMES = {
+    "__tensor__",
+    "__numpy__",
+    "__bytes__",
+    "__ellipsis__",
+    "__slice__",
+    "__keras_tensor__",
+}
 FUNCTIONAL = ("keras.src.models.functional", "Functional")
 MAX_CONFIG_DEPTH = 200
 # A layer's weights are at most the product of the largest numbers in its config (units,

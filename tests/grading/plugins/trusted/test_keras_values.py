@@ -40,6 +40,22 @@ def test_a_built_in_model_round_trips_with_weights_and_compile_state():
     assert keras.layers.Dense(1).name not in {layer.name for layer in copy.layers}
 
 
+def test_a_functional_model_with_frozen_layers_round_trips():
+    inputs = keras.Input(shape=(4,))
+    hidden = keras.layers.Dense(3, activation="relu")
+    outputs = keras.layers.Dense(1, activation="sigmoid")(hidden(inputs))
+    model = keras.Model(inputs, outputs)
+    hidden.trainable = False
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.SGD(learning_rate=0.01))
+    text = json.dumps(keras_values.serialize(model))
+    assert keras_values.config_problem(json.loads(text)) is None
+    copy = keras_values.rebuild(text, keras_values.weights_of(model))
+    assert [layer.trainable for layer in copy.layers] == [True, False, True]
+    assert len(copy.trainable_weights) == 2 and copy.compiled
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    assert np.allclose(copy(x), model(x))
+
+
 def test_code_and_unknown_classes_are_refused_by_the_trusted_side():
     lambda_model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Lambda(lambda x: x)])
     config = keras_values.serialize(lambda_model)
