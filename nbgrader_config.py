@@ -62,6 +62,9 @@ c.Autograde.sanitize_preprocessors = [
 # (120 s for the instructor's read-only cells), 1 MB of output per cell. A dead kernel costs only
 # the cells it did not run. Warnings on stderr do not cost a test its points
 # (grading/plugins/stderr.py).
+# The instructor's test, setup and oracle cells run in a trusted kernel where the student's
+# functions are proxies returning data (grading/plugins/trusted); route_tests = False runs every
+# cell in the student's kernel, where the student's code can change how the tests behave.
 # Per assignment: c.SandboxedExecute.memory_limit_per_assignment = {"a5_regularization": "6G"}.
 # The caps come from a cgroup where one can be made, else from a fallback without cgroups
 # (docs/deployment.md: which host gets which); c.SandboxedKernelManager.caps = "cgroup" or

@@ -107,3 +107,27 @@ def test_there_are_eight_lectures_and_five_assignments():
     for folder in ("solutions", "assignments"):
         found = sorted(p.parent.name for p in (ROOT / folder).glob("*/*.ipynb"))
         assert found == list(ASSIGNMENTS), f"{folder}/ holds {found}"
+
+
+MAX_FUNCTION_LINES = 60  # STYLE_GUIDE: a longer function is split into named steps
+
+
+def test_no_function_outside_the_tests_runs_past_60_lines():
+    import ast
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    if not tracked:
+        pytest.skip("not a git checkout")
+    long = []
+    for name in tracked:
+        if name.startswith("tests/"):
+            continue
+        tree = ast.parse((ROOT / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{name}:{node.lineno} {node.name}() is {lines} lines")
+    assert not long, "\n".join(long)

@@ -20,6 +20,9 @@ points still to grade by hand) and the faults the autograded notebook records
 (``grading.plugins.execution``), and is appended to ``build/grading-log.jsonl`` with the
 mechanism that capped its kernel's memory and processes (``grading.plugins.caps``), which the
 run also prints once.
+
+Every job borrows a trusted test kernel (``grading.engine.trusted_pool``): started once per
+worker with Keras imported, it runs the instructor's tests of one submission after another.
 """
 
 import json
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,8 +41,10 @@ from grading.classroom.standing import Standing
 from grading.coursedir import SQLITE_TIMEOUT, gradebook_url
 from grading.engine.backup import SKIP_ENV
 from grading.engine.readable import unreadable_notebooks, write_unreadable_feedback
+from grading.engine.trusted_pool import POOL
 from grading.plugins.caps import CAPS_LOG_PREFIX
 from grading.plugins.execution import KERNEL_DIED, NOT_RUN, TIMED_OUT
+from grading.plugins.trusted.kernel import TrustedKernelError
 
 FAULT_NAMES = (KERNEL_DIED, TIMED_OUT)
 LOG_PATH = Path("build") / "grading-log.jsonl"
@@ -136,10 +142,22 @@ def find_jobs(
     return jobs
 
 
-def nbgrader_command(job: Job, db_url: str, force: bool, extra_args=()) -> list[str]:
+def nbgrader_command(
+    job: Job, db_url: str, force: bool, extra_args=(), trusted_kernel: str | None = None
+) -> list[str]:
     command = [sys.executable, "-m", "nbgrader", "autograde", job.assignment]
     command += ["--student", job.student, f"--db={db_url}", *extra_args]
+    if trusted_kernel:
+        command.append(f"--SandboxedExecute.trusted_kernel={trusted_kernel}")
     return command + (["--force"] if force else [])
+
+
+def routes_tests(extra_args) -> bool:
+    """Whether the jobs run tests in a trusted kernel (unless routing is switched off)."""
+    return not any(
+        arg.lower() in ("--sandboxedexecute.route_tests=false", "--sandboxedexecute.route_tests=0")
+        for arg in extra_args
+    )
 
 
 def _environment() -> dict:
@@ -217,18 +235,21 @@ def grade_job(
             time=stamp,
         )  # fmt: skip
     try:
-        done = subprocess.run(
-            nbgrader_command(job, db_url, force or job.resubmitted, extra_args),
-            cwd=root,
-            env=_environment(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        error = f"nbgrader did not finish in {timeout:.0f} s"
+        with ExitStack() as stack:
+            trusted = stack.enter_context(POOL.lease()) if routes_tests(extra_args) else None
+            done = subprocess.run(
+                nbgrader_command(job, db_url, force or job.resubmitted, extra_args, trusted),
+                cwd=root,
+                env=_environment(),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+    except (subprocess.TimeoutExpired, TrustedKernelError) as error:
+        timed_out = isinstance(error, subprocess.TimeoutExpired)
+        reason = f"nbgrader did not finish in {timeout:.0f} s" if timed_out else str(error)
         return Result(
-            job.assignment, job.student, "failed", time.monotonic() - start, error=error,
+            job.assignment, job.student, "failed", time.monotonic() - start, error=reason,
             time=stamp,
         )  # fmt: skip
     return _graded(root, job, db_url, done, time.monotonic() - start, stamp)

@@ -5,6 +5,8 @@
   cells it did not run. The memory and process caps come from a cgroup (``cgroups``: v1, or v2
   in a subtree the grader owns) or, where none can be made, from ``fallback`` (a per-kernel
   process limit and ``watchdog``, which follows the kernel's processes and memory).
+- ``trusted``: the instructor's tests in a trusted kernel, the student's functions as proxies
+  whose calls return data only: grades the student's code cannot forge.
 - ``sanitize``: pasted, duplicated or deleted cells are repaired before grading.
 - ``stderr.StderrIsNotFailure``: a warning on stderr does not cost a test its points.
 - ``feedback.HideHiddenTests``: feedback names a failed hidden test and its message, never its

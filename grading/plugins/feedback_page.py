@@ -5,8 +5,9 @@ the summary of an assignment is seventeen identical links. ``templates/feedback/
 extends nbgrader's template and names each by its grade id and the first sentence of the
 comment it starts with, however many lines that runs over ("test-bn-train-basic:
 batchnorm_train returns (y, batch_mean, batch_var) with the right shapes, and leaves its
-arguments as they were."). ``configure_feedback_page`` sets it for ``nbgrader generate_feedback`` only
-(``GenerateFeedback.HTMLExporter``), so formgrader's own pages keep their templates.
+arguments as they were."). ``configure_feedback_page`` sets it for ``nbgrader
+generate_feedback`` only (``GenerateFeedback.HTMLExporter``), so formgrader's own pages keep
+their templates.
 """
 
 import os

@@ -281,6 +281,11 @@ class SandboxedKernelManager(AsyncKernelManager):
     _caps = None
     _reason = None
 
+    @property
+    def run_dir(self) -> str | None:
+        """The kernel's run directory: the same path inside the sandbox and out, writable."""
+        return self._run_dir
+
     async def _async_pre_start_kernel(self, **kw):
         self._run_dir = tempfile.mkdtemp(prefix="grading-kernel-")
         self.transport = "ipc"
