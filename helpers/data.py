@@ -345,3 +345,27 @@ def effective_size(data: Dataset, split: str) -> int:
         pool = DIGITS_TEST_SIZE if split == "test" else len(_digits()[0][0])
         return min(len(images), pool)
     return len(images)
+
+
+def source_ids(data: Dataset, split: str) -> np.ndarray:
+    """The source image behind each row of one split: copies of one source share an id.
+
+    :func:`effective_size` counts the independent examples of a whole split; a lecture that
+    scores a model on *part* of a split (the images of two classes, say) needs the count for
+    those rows, ``np.unique(source_ids(data, "test")[rows]).size``, because copies of one source
+    image tend to be right or wrong together. Ids are ``digits_distorted``'s indices into
+    scikit-learn's digits, ``digits_tiled``'s position in its repeated pool, and on the other
+    data sets the row number (every image is its own source).
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
+    n = len(getattr(data, f"X_{split}"))
+    start = len(data.X_valid) if split == "train" else 0  # where load_dataset cut the split
+    if data.name == "digits_distorted":
+        effective_size(data, split)  # refuses arrays load_dataset did not make
+        _, _, sources_full, sources_test = _digits_distorted()
+        return sources_test[:n] if split == "test" else sources_full[start : start + n]
+    if data.name == "digits_tiled":
+        pool = DIGITS_TEST_SIZE if split == "test" else len(_digits()[0][0])
+        return (start + np.arange(n)) % pool
+    return np.arange(n)

@@ -251,3 +251,23 @@ def test_effective_size_refuses_arrays_it_did_not_make():
     shuffled = dataclasses.replace(distorted, X_test=distorted.X_test[::-1])
     with pytest.raises(ValueError, match="X_test is not the split load_dataset made"):
         shuffled.effective_size("test")
+
+
+def test_source_ids_count_the_sources_of_part_of_a_split():
+    distorted = load_dataset("digits_distorted", verbose=False)
+    for split in ("train", "valid", "test"):
+        ids = data.source_ids(distorted, split)
+        assert len(ids) == len(getattr(distorted, f"X_{split}"))
+        assert np.unique(ids).size == distorted.effective_size(split)
+    # copies of one source carry its label: an id never maps to two classes
+    ids, labels = data.source_ids(distorted, "test"), distorted.y_test
+    assert all(np.unique(labels[ids == i]).size == 1 for i in np.unique(ids)[:50])
+    # two classes of the test set: 4 copies of each of their sources
+    rows = np.isin(labels, (8, 9))
+    assert rows.sum() == 4 * np.unique(ids[rows]).size
+    tiled = load_dataset("digits_tiled", verbose=False)
+    assert np.unique(data.source_ids(tiled, "test")).size == tiled.effective_size("test")
+    digits = load_dataset("digits", verbose=False)
+    assert list(data.source_ids(digits, "valid")) == list(range(300))
+    with pytest.raises(ValueError, match="split must be one of"):
+        data.source_ids(digits, "validation")
