@@ -18,7 +18,15 @@ import numpy as np
 
 from helpers.seeding import DEFAULT_SEED, set_seed
 
-RESULT_KEYS = ("size", "train_accuracy", "valid_accuracy", "train_loss", "valid_loss", "epochs")
+RESULT_KEYS = (
+    "size",
+    "train_accuracy",
+    "valid_accuracy",
+    "train_loss",
+    "valid_loss",
+    "epochs",
+    "steps",
+)
 
 
 def doubling_sizes(smallest: int, largest: int) -> list[int]:
@@ -48,10 +56,11 @@ def accuracy_by_train_size(
     y_valid,
     sizes,
     *,
-    epochs: int,
+    epochs: int | None = None,
     batch_size: int = 32,
     callbacks=(),
     seed: int = DEFAULT_SEED,
+    steps: int | None = None,
 ) -> dict:
     """Train a fresh model on the first ``n`` training examples for every ``n`` in ``sizes``.
 
@@ -71,18 +80,36 @@ def accuracy_by_train_size(
         Strictly increasing, each between 1 and ``len(X_train)``; see ``doubling_sizes``.
     epochs, batch_size, callbacks
         Passed to ``fit`` (``verbose=0``).
+    steps : int, optional
+        Instead of ``epochs``: train every size for about the same number of gradient steps,
+        ``ceil(steps / batches per epoch)`` epochs (at least one). With the same epochs for every
+        size, a small subset gets few steps, so the curve would mix "less data" with "less
+        training"; with the same steps it measures the data alone. Give ``epochs`` or ``steps``.
 
     Returns
     -------
     dict of lists, one entry per size: ``"size"``, ``"train_accuracy"`` (on the subset the
     model was trained on), ``"valid_accuracy"``, ``"train_loss"``, ``"valid_loss"`` (all
     measured with ``model.evaluate`` after training, i.e. with dropout off) and ``"epochs"``
-    (epochs actually run, fewer than ``epochs`` if a callback stopped training early).
+    (epochs actually run, fewer than ``epochs`` if a callback stopped training early) and
+    ``"steps"`` (gradient steps run: epochs times batches per epoch).
     """
-    sizes = _check_inputs(build_model, X_train, y_train, X_valid, y_valid, sizes, epochs)
-    fit = {"epochs": int(epochs), "batch_size": batch_size, "callbacks": list(callbacks)}
+    if (epochs is None) == (steps is None):
+        raise ValueError(f"give exactly one of epochs and steps, got {epochs!r} and {steps!r}.")
+    if steps is not None:
+        if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
+            raise ValueError(f"steps must be a positive int, got {steps!r}.")
+    sizes = _check_inputs(
+        build_model, X_train, y_train, X_valid, y_valid, sizes, 1 if epochs is None else epochs
+    )
     train, valid = (X_train, y_train), (X_valid, y_valid)
-    rows = [_point(build_model, n, train, valid, seed, fit) for n in sizes]
+    rows = []
+    for n in sizes:
+        batches = -(-n // batch_size)
+        n_epochs = int(epochs) if steps is None else max(1, -(-int(steps) // batches))
+        fit = {"epochs": n_epochs, "batch_size": batch_size, "callbacks": list(callbacks)}
+        row = _point(build_model, n, train, valid, seed, fit)
+        rows.append(row | {"steps": row["epochs"] * batches})
     return {key: [row[key] for row in rows] for key in RESULT_KEYS}
 
 

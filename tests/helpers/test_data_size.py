@@ -136,3 +136,35 @@ def test_plot_draws_both_curves_on_a_log2_axis():
     with pytest.raises(ValueError, match="results must be a dict with keys"):
         plot_accuracy_by_train_size({"size": [1]})
     plt.close("all")
+
+
+def test_steps_give_every_size_the_same_number_of_gradient_steps():
+    """With steps=, a subset four times smaller trains four times as many epochs: the same
+    number of batches (up to rounding up to whole epochs)."""
+    X, y = _blobs(400, seed=0)
+    Xv, yv = _blobs(100, seed=1)
+    curve = accuracy_by_train_size(_build, X, y, Xv, yv, [64, 256], steps=16, batch_size=32)
+    assert curve["epochs"] == [8, 2]
+    assert curve["steps"] == [16, 16]
+    uneven = accuracy_by_train_size(_build, X, y, Xv, yv, [50, 400], steps=16, batch_size=32)
+    assert uneven["epochs"] == [8, 2] and uneven["steps"] == [16, 26]
+    by_epochs = accuracy_by_train_size(_build, X, y, Xv, yv, [64, 256], epochs=2, batch_size=32)
+    assert by_epochs["steps"] == [4, 16]  # the same epochs: a small subset gets few steps
+    # the point for 64 images with steps=16 is the point trained for 8 epochs
+    eight = accuracy_by_train_size(_build, X, y, Xv, yv, [64], epochs=8, batch_size=32)
+    assert eight["valid_loss"][0] == pytest.approx(curve["valid_loss"][0], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({}, "give exactly one of epochs and steps"),
+        ({"epochs": 2, "steps": 10}, "give exactly one of epochs and steps"),
+        ({"steps": 0}, "steps must be a positive int"),
+        ({"steps": 2.5}, "steps must be a positive int"),
+    ],
+)
+def test_epochs_or_steps(kwargs, message):
+    X, y = _blobs(100, seed=0)
+    with pytest.raises(ValueError, match=message):
+        accuracy_by_train_size(_build, X, y, X, y, [50], **kwargs)
