@@ -85,6 +85,8 @@ def accuracy_by_train_size(
         ``ceil(steps / batches per epoch)`` epochs (at least one). With the same epochs for every
         size, a small subset gets few steps, so the curve would mix "less data" with "less
         training"; with the same steps it measures the data alone. Give ``epochs`` or ``steps``.
+        With ``steps`` and no ``callbacks``, ``fit`` gets no ``validation_data``: a small subset
+        runs many epochs, and nothing would read the validation score after each of them.
 
     Returns
     -------
@@ -108,20 +110,22 @@ def accuracy_by_train_size(
         batches = -(-n // batch_size)
         n_epochs = int(epochs) if steps is None else max(1, -(-int(steps) // batches))
         fit = {"epochs": n_epochs, "batch_size": batch_size, "callbacks": list(callbacks)}
-        row = _point(build_model, n, train, valid, seed, fit)
+        watch = steps is None or bool(fit["callbacks"])  # does anything read val_ per epoch?
+        row = _point(build_model, n, train, valid, seed, fit, watch=watch)
         rows.append(row | {"steps": row["epochs"] * batches})
     return {key: [row[key] for row in rows] for key in RESULT_KEYS}
 
 
-def _point(build_model, n, train, valid, seed, fit) -> dict:
+def _point(build_model, n, train, valid, seed, fit, watch=True) -> dict:
     """One point of the curve: a fresh model from ``seed``, fitted (``fit``: the arguments) on
-    the first ``n`` training examples, then scored with ``evaluate`` on them and on ``valid``."""
+    the first ``n`` training examples (``valid`` passed to ``fit`` if ``watch``), then scored
+    with ``evaluate`` on them and on ``valid``."""
     (X, y), (X_valid, y_valid) = train, valid
     set_seed(seed)
     model = build_model()
     if not getattr(model, "compiled", False):
         raise ValueError("build_model must return a compiled model (call model.compile).")
-    history = model.fit(X[:n], y[:n], validation_data=valid, verbose=0, **fit)
+    history = model.fit(X[:n], y[:n], validation_data=valid if watch else None, verbose=0, **fit)
     on_train = model.evaluate(X[:n], y[:n], verbose=0, return_dict=True)
     on_valid = model.evaluate(X_valid, y_valid, verbose=0, return_dict=True)
     if "accuracy" not in on_valid:

@@ -155,6 +155,27 @@ def test_steps_give_every_size_the_same_number_of_gradient_steps():
     assert eight["valid_loss"][0] == pytest.approx(curve["valid_loss"][0], rel=1e-6)
 
 
+def test_steps_without_callbacks_skip_the_per_epoch_validation(monkeypatch):
+    """Many epochs on a small subset: no validation pass after each one unless a callback
+    needs it; the results still score the validation set once, at the end."""
+    seen = []
+    original = keras.Model.fit
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs.get("validation_data") is not None)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    X, y = _blobs(200, seed=0)
+    Xv, yv = _blobs(50, seed=1)
+    curve = accuracy_by_train_size(_build, X, y, Xv, yv, [32], steps=4)
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1)
+    accuracy_by_train_size(_build, X, y, Xv, yv, [32], steps=4, callbacks=[stop])
+    accuracy_by_train_size(_build, X, y, Xv, yv, [32], epochs=1)
+    assert seen == [False, True, True]
+    assert 0.0 <= curve["valid_accuracy"][0] <= 1.0
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
