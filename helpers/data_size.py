@@ -85,16 +85,19 @@ def accuracy_by_train_size(
         ``ceil(steps / batches per epoch)`` epochs (at least one). With the same epochs for every
         size, a small subset gets few steps, so the curve would mix "less data" with "less
         training"; with the same steps it measures the data alone. Give ``epochs`` or ``steps``.
-        With ``steps`` and no ``callbacks``, ``fit`` gets no ``validation_data``: a small subset
-        runs many epochs, and nothing would read the validation score after each of them.
+        The ``steps`` batches are run as *one* ``fit`` epoch over consecutive shuffled passes of
+        the subset (Keras' per-epoch overhead would otherwise dominate the small sizes), so
+        per-epoch callbacks see one epoch; without callbacks ``fit`` gets no
+        ``validation_data``.
 
     Returns
     -------
     dict of lists, one entry per size: ``"size"``, ``"train_accuracy"`` (on the subset the
     model was trained on), ``"valid_accuracy"``, ``"train_loss"``, ``"valid_loss"`` (all
     measured with ``model.evaluate`` after training, i.e. with dropout off) and ``"epochs"``
-    (epochs actually run, fewer than ``epochs`` if a callback stopped training early) and
-    ``"steps"`` (gradient steps run: epochs times batches per epoch).
+    (epochs actually run, fewer than ``epochs`` if a callback stopped training early; with
+    ``steps``, the passes over the subset, the last one possibly partial) and ``"steps"``
+    (gradient steps run).
     """
     if (epochs is None) == (steps is None):
         raise ValueError(f"give exactly one of epochs and steps, got {epochs!r} and {steps!r}.")
@@ -107,25 +110,36 @@ def accuracy_by_train_size(
     train, valid = (X_train, y_train), (X_valid, y_valid)
     rows = []
     for n in sizes:
-        batches = -(-n // batch_size)
-        n_epochs = int(epochs) if steps is None else max(1, -(-int(steps) // batches))
-        fit = {"epochs": n_epochs, "batch_size": batch_size, "callbacks": list(callbacks)}
-        watch = steps is None or bool(fit["callbacks"])  # does anything read val_ per epoch?
-        row = _point(build_model, n, train, valid, seed, fit, watch=watch)
-        rows.append(row | {"steps": row["epochs"] * batches})
+        if steps is None:
+            fit = {"epochs": int(epochs), "batch_size": batch_size, "callbacks": list(callbacks)}
+            row = _point(build_model, n, train, valid, seed, fit)
+            rows.append(row | {"steps": row["epochs"] * -(-n // batch_size)})
+            continue
+        # steps * batch_size images in one fit epoch: consecutive shuffled passes over the
+        # subset (the last one cut short), so that a small subset does not pay Keras' per-epoch
+        # overhead dozens of times
+        need = int(steps) * batch_size
+        rng = np.random.default_rng(seed)
+        passes = -(-need // n)
+        order = np.concatenate([rng.permutation(n) for _ in range(passes)])[:need]
+        fit = {"epochs": 1, "batch_size": batch_size, "callbacks": list(callbacks)}
+        fit["shuffle"] = False
+        row = _point(build_model, n, train, valid, seed, fit, watch=bool(callbacks), order=order)
+        rows.append(row | {"epochs": passes, "steps": int(steps)})
     return {key: [row[key] for row in rows] for key in RESULT_KEYS}
 
 
-def _point(build_model, n, train, valid, seed, fit, watch=True) -> dict:
+def _point(build_model, n, train, valid, seed, fit, watch=True, order=None) -> dict:
     """One point of the curve: a fresh model from ``seed``, fitted (``fit``: the arguments) on
-    the first ``n`` training examples (``valid`` passed to ``fit`` if ``watch``), then scored
-    with ``evaluate`` on them and on ``valid``."""
+    the first ``n`` training examples (in the index ``order`` given, if any; ``valid`` passed to
+    ``fit`` if ``watch``), then scored with ``evaluate`` on them and on ``valid``."""
     (X, y), (X_valid, y_valid) = train, valid
     set_seed(seed)
     model = build_model()
     if not getattr(model, "compiled", False):
         raise ValueError("build_model must return a compiled model (call model.compile).")
-    history = model.fit(X[:n], y[:n], validation_data=valid if watch else None, verbose=0, **fit)
+    X_fit, y_fit = (X[:n], y[:n]) if order is None else (X[:n][order], y[:n][order])
+    history = model.fit(X_fit, y_fit, validation_data=valid if watch else None, verbose=0, **fit)
     on_train = model.evaluate(X[:n], y[:n], verbose=0, return_dict=True)
     on_valid = model.evaluate(X_valid, y_valid, verbose=0, return_dict=True)
     if "accuracy" not in on_valid:
