@@ -19,16 +19,25 @@ fall in each:
 score above 0. The *reliability diagram* draws accuracy against confidence per bin: a calibrated
 model follows the diagonal.
 
+*Temperature scaling* (Guo et al., 2017) is the standard baseline against which any other
+calibration fix is judged: divide the logits by one number ``T`` fitted on the validation set
+(the ``T`` with the lowest log loss there), then apply the softmax. ``T > 1`` softens an
+overconfident model, ``T < 1`` sharpens an underconfident one; the predicted class never changes,
+so the accuracy does not either. From probabilities, ``log(p)`` serves as the logits (the softmax
+ignores the constant that separates them): :func:`fit_temperature`, :func:`apply_temperature`.
+
 Serves one lecture: lecture 6, sections 1 and 3 (the ECE in its table of metrics and its
-verdicts, the reliability diagram of section 3.1). It is a module rather than cells because the
-ECE behind a verdict is an exact claim: ``tests/helpers/test_calibration.py`` checks the binning
-against scikit-learn's and the ECE against values worked out by hand.
+verdicts, the reliability diagram of section 3.1, the temperature-scaled baseline). It is a
+module rather than cells because the ECE and the temperature behind a verdict are exact claims:
+``tests/helpers/test_calibration.py`` checks the binning against scikit-learn's, the ECE against
+values worked out by hand, and the fitted temperature against a grid search and a known answer.
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 SUM_TOLERANCE = 1e-3  # softmax outputs in float32 sum to 1 only up to rounding
+TEMPERATURE_RANGE = (0.05, 20.0)  # the fitted temperature is searched in this range
 
 
 def reliability_table(y_true, proba, n_bins: int = 10) -> dict:
@@ -109,9 +118,52 @@ def plot_reliability_diagram(y_true, proba, n_bins: int = 10, *, ax=None, label=
     return ax
 
 
-def _check(y_true, proba):
+def apply_temperature(proba, temperature):
+    """The probabilities ``softmax(log(proba) / temperature)``: sharper for ``temperature < 1``,
+    softer for ``temperature > 1``, the same predicted class."""
+    proba = _check_proba(proba)
+    temperature = _check_temperature(temperature)
+    logits = np.log(np.clip(proba, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    scaled = np.exp(logits)
+    return scaled / scaled.sum(axis=1, keepdims=True)
+
+
+def log_loss(y_true, proba) -> float:
+    """Mean of ``-log p(true class)`` (probabilities clipped at 1e-12)."""
+    y_true, proba = _check(y_true, proba)
+    return float(-np.mean(np.log(np.clip(proba[np.arange(len(y_true)), y_true], 1e-12, 1.0))))
+
+
+def fit_temperature(y_true, proba) -> float:
+    """The temperature whose scaled probabilities have the lowest log loss on ``(y_true,
+    proba)``: fit it on the validation set, apply it to the test set."""
+    from scipy.optimize import minimize_scalar
+
+    y_true, proba = _check(y_true, proba)
+    low, high = np.log(TEMPERATURE_RANGE)
+    found = minimize_scalar(
+        lambda log_t: log_loss(y_true, apply_temperature(proba, float(np.exp(log_t)))),
+        bounds=(low, high),
+        method="bounded",
+        options={"xatol": 1e-5},
+    )
+    return float(np.exp(found.x))
+
+
+def _check_temperature(temperature):
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, (int, float, np.floating))
+        or not np.isfinite(temperature)
+        or temperature <= 0
+    ):
+        raise ValueError(f"temperature must be a positive number, got {temperature!r}.")
+    return float(temperature)
+
+
+def _check_proba(proba):
     proba = np.asarray(proba, dtype=np.float64)
-    y_true = np.asarray(y_true)
     if proba.ndim != 2 or proba.shape[0] == 0 or proba.shape[1] < 2:
         raise ValueError(
             f"proba must have shape (n_samples, n_classes) with n_samples >= 1 and "
@@ -124,6 +176,12 @@ def _check(y_true, proba):
             f"each row of proba must sum to 1 (within {SUM_TOLERANCE}); pass probabilities, "
             "not logits."
         )
+    return proba
+
+
+def _check(y_true, proba):
+    proba = _check_proba(proba)
+    y_true = np.asarray(y_true)
     if y_true.shape != (proba.shape[0],):
         raise ValueError(
             f"y_true must have shape ({proba.shape[0]},) to match proba, got {y_true.shape}."

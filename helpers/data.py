@@ -108,6 +108,12 @@ class Dataset:
         """
         return effective_size(self, split)
 
+    def source_ids(self, split: str) -> np.ndarray | None:
+        """For each image of ``split``, the id of the original image it was made from: images
+        with the same id are copies of one original, whatever their pixels. None when the data
+        set does not record it (Fashion-MNIST). See :func:`source_ids`."""
+        return source_ids(self, split)
+
 
 def load_dataset(
     name: str | None = None,
@@ -347,25 +353,37 @@ def effective_size(data: Dataset, split: str) -> int:
     return len(images)
 
 
-def source_ids(data: Dataset, split: str) -> np.ndarray:
-    """The source image behind each row of one split: copies of one source share an id.
+def source_ids(data: Dataset, split: str) -> np.ndarray | None:
+    """The original image each image of one split was made from, as ids comparable across the
+    splits of one data set; None when the data set does not record its sources.
 
-    :func:`effective_size` counts the independent examples of a whole split; a lecture that
-    scores a model on *part* of a split (the images of two classes, say) needs the count for
-    those rows, ``np.unique(source_ids(data, "test")[rows]).size``, because copies of one source
-    image tend to be right or wrong together. Ids are ``digits_distorted``'s indices into
-    scikit-learn's digits, ``digits_tiled``'s position in its repeated pool, and on the other
-    data sets the row number (every image is its own source).
+    A leak check that compares pixels finds exact copies only: ``digits_distorted``'s copies of
+    one source digit differ in every pixel (shift, rotation, elastic distortion, noise), so only
+    their source says they are the same digit. Its ids are indices into scikit-learn's
+    ``load_digits()``; ``digits`` and ``digits_tiled`` use each digit's position in the shuffled
+    set (``digits_tiled`` repeats them, so its validation images are copies of training images).
+    Fashion-MNIST records no sources: None.
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
-    n = len(getattr(data, f"X_{split}"))
-    start = len(data.X_valid) if split == "train" else 0  # where load_dataset cut the split
+    images = getattr(data, f"X_{split}")
+    start = len(data.X_valid) if split == "train" else 0  # where load_dataset cut it
+    window = np.arange(start, start + len(images))
     if data.name == "digits_distorted":
-        effective_size(data, split)  # refuses arrays load_dataset did not make
-        _, _, sources_full, sources_test = _digits_distorted()
-        return sources_test[:n] if split == "test" else sources_full[start : start + n]
-    if data.name == "digits_tiled":
-        pool = DIGITS_TEST_SIZE if split == "test" else len(_digits()[0][0])
-        return (start + np.arange(n)) % pool
-    return np.arange(n)
+        (X_full, _), (X_test, _), sources_full, sources_test = _digits_distorted()
+        made, sources = (X_test, sources_test) if split == "test" else (X_full, sources_full)
+    elif data.name in ("digits", "digits_tiled"):
+        (X_pool, _), (X_test_pool, _) = _digits()
+        if split == "test":  # the first DIGITS_TEST_SIZE shuffled digits
+            made = _digits_tiled()[1][0] if data.name == "digits_tiled" else X_test_pool
+            sources = np.arange(len(made)) % len(X_test_pool)
+        else:  # the rest, after the test digits
+            made = _digits_tiled()[0][0] if data.name == "digits_tiled" else X_pool
+            sources = DIGITS_TEST_SIZE + np.arange(len(made)) % len(X_pool)
+    else:
+        return None
+    if window[-1:].max(initial=-1) >= len(made) or not np.array_equal(images, made[window]):
+        raise ValueError(
+            f"data.X_{split} is not the split load_dataset made, so its sources are unknown."
+        )
+    return sources[window]

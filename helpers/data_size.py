@@ -18,7 +18,15 @@ import numpy as np
 
 from helpers.seeding import DEFAULT_SEED, set_seed
 
-RESULT_KEYS = ("size", "train_accuracy", "valid_accuracy", "train_loss", "valid_loss", "epochs")
+RESULT_KEYS = (
+    "size",
+    "train_accuracy",
+    "valid_accuracy",
+    "train_loss",
+    "valid_loss",
+    "epochs",
+    "steps",
+)
 
 
 def doubling_sizes(smallest: int, largest: int) -> list[int]:
@@ -48,10 +56,11 @@ def accuracy_by_train_size(
     y_valid,
     sizes,
     *,
-    epochs: int,
+    epochs: int | None = None,
     batch_size: int = 32,
     callbacks=(),
     seed: int = DEFAULT_SEED,
+    steps: int | None = None,
 ) -> dict:
     """Train a fresh model on the first ``n`` training examples for every ``n`` in ``sizes``.
 
@@ -71,30 +80,66 @@ def accuracy_by_train_size(
         Strictly increasing, each between 1 and ``len(X_train)``; see ``doubling_sizes``.
     epochs, batch_size, callbacks
         Passed to ``fit`` (``verbose=0``).
+    steps : int, optional
+        Instead of ``epochs``: train every size for about the same number of gradient steps,
+        ``ceil(steps / batches per epoch)`` epochs (at least one). With the same epochs for every
+        size, a small subset gets few steps, so the curve would mix "less data" with "less
+        training"; with the same steps it measures the data alone. Give ``epochs`` or ``steps``.
+        The ``steps`` batches are run as *one* ``fit`` epoch over consecutive shuffled passes of
+        the subset (Keras' per-epoch overhead would otherwise dominate the small sizes), so
+        per-epoch callbacks see one epoch; without callbacks ``fit`` gets no
+        ``validation_data``.
 
     Returns
     -------
     dict of lists, one entry per size: ``"size"``, ``"train_accuracy"`` (on the subset the
     model was trained on), ``"valid_accuracy"``, ``"train_loss"``, ``"valid_loss"`` (all
     measured with ``model.evaluate`` after training, i.e. with dropout off) and ``"epochs"``
-    (epochs actually run, fewer than ``epochs`` if a callback stopped training early).
+    (epochs actually run, fewer than ``epochs`` if a callback stopped training early; with
+    ``steps``, the passes over the subset, the last one possibly partial) and ``"steps"``
+    (gradient steps run).
     """
-    sizes = _check_inputs(build_model, X_train, y_train, X_valid, y_valid, sizes, epochs)
-    fit = {"epochs": int(epochs), "batch_size": batch_size, "callbacks": list(callbacks)}
+    if (epochs is None) == (steps is None):
+        raise ValueError(f"give exactly one of epochs and steps, got {epochs!r} and {steps!r}.")
+    if steps is not None:
+        if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
+            raise ValueError(f"steps must be a positive int, got {steps!r}.")
+    sizes = _check_inputs(
+        build_model, X_train, y_train, X_valid, y_valid, sizes, 1 if epochs is None else epochs
+    )
     train, valid = (X_train, y_train), (X_valid, y_valid)
-    rows = [_point(build_model, n, train, valid, seed, fit) for n in sizes]
+    rows = []
+    for n in sizes:
+        if steps is None:
+            fit = {"epochs": int(epochs), "batch_size": batch_size, "callbacks": list(callbacks)}
+            row = _point(build_model, n, train, valid, seed, fit)
+            rows.append(row | {"steps": row["epochs"] * -(-n // batch_size)})
+            continue
+        # steps * batch_size images in one fit epoch: consecutive shuffled passes over the
+        # subset (the last one cut short), so that a small subset does not pay Keras' per-epoch
+        # overhead dozens of times
+        need = int(steps) * batch_size
+        rng = np.random.default_rng(seed)
+        passes = -(-need // n)
+        order = np.concatenate([rng.permutation(n) for _ in range(passes)])[:need]
+        fit = {"epochs": 1, "batch_size": batch_size, "callbacks": list(callbacks)}
+        fit["shuffle"] = False
+        row = _point(build_model, n, train, valid, seed, fit, watch=bool(callbacks), order=order)
+        rows.append(row | {"epochs": passes, "steps": int(steps)})
     return {key: [row[key] for row in rows] for key in RESULT_KEYS}
 
 
-def _point(build_model, n, train, valid, seed, fit) -> dict:
+def _point(build_model, n, train, valid, seed, fit, watch=True, order=None) -> dict:
     """One point of the curve: a fresh model from ``seed``, fitted (``fit``: the arguments) on
-    the first ``n`` training examples, then scored with ``evaluate`` on them and on ``valid``."""
+    the first ``n`` training examples (in the index ``order`` given, if any; ``valid`` passed to
+    ``fit`` if ``watch``), then scored with ``evaluate`` on them and on ``valid``."""
     (X, y), (X_valid, y_valid) = train, valid
     set_seed(seed)
     model = build_model()
     if not getattr(model, "compiled", False):
         raise ValueError("build_model must return a compiled model (call model.compile).")
-    history = model.fit(X[:n], y[:n], validation_data=valid, verbose=0, **fit)
+    X_fit, y_fit = (X[:n], y[:n]) if order is None else (X[:n][order], y[:n][order])
+    history = model.fit(X_fit, y_fit, validation_data=valid if watch else None, verbose=0, **fit)
     on_train = model.evaluate(X[:n], y[:n], verbose=0, return_dict=True)
     on_valid = model.evaluate(X_valid, y_valid, verbose=0, return_dict=True)
     if "accuracy" not in on_valid:

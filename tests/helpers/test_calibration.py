@@ -8,7 +8,10 @@ import pytest
 from sklearn.calibration import calibration_curve
 
 from helpers.calibration import (
+    apply_temperature,
     expected_calibration_error,
+    fit_temperature,
+    log_loss,
     plot_reliability_diagram,
     reliability_table,
 )
@@ -121,3 +124,57 @@ def test_bad_input(y, proba, match):
 def test_bad_n_bins(n_bins):
     with pytest.raises(ValueError, match="n_bins must be a positive int"):
         reliability_table([0], [[0.9, 0.1]], n_bins=n_bins)
+
+
+def _softmax(logits):
+    z = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def test_apply_temperature_divides_the_logits_and_keeps_the_prediction():
+    logits = np.random.default_rng(0).normal(size=(50, 4)) * 3
+    proba = _softmax(logits)
+    for t in (0.3, 1.0, 2.5):
+        np.testing.assert_allclose(apply_temperature(proba, t), _softmax(logits / t), atol=1e-9)
+        assert (apply_temperature(proba, t).argmax(1) == proba.argmax(1)).all()
+
+
+def test_log_loss_agrees_with_scikit_learn():
+    from sklearn.metrics import log_loss as sk_log_loss
+
+    rng = np.random.default_rng(1)
+    proba = _softmax(rng.normal(size=(40, 3)))
+    y = rng.integers(0, 3, 40)
+    assert log_loss(y, proba) == pytest.approx(sk_log_loss(y, proba, labels=[0, 1, 2]))
+
+
+def test_fit_temperature_recovers_the_temperature_that_made_the_data():
+    """Labels drawn from softmax(z); the model reports softmax(3 z), three times overconfident:
+    the fitted temperature undoes that (about 3) and matches a grid search of the log loss."""
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(20_000, 5)) * 2
+    true_p = _softmax(z)
+    y = np.array([rng.choice(5, p=p) for p in true_p])
+    overconfident = _softmax(3 * z)
+    t = fit_temperature(y, overconfident)
+    assert t == pytest.approx(3.0, rel=0.05)
+    grid = np.linspace(1, 5, 401)
+    best = grid[np.argmin([log_loss(y, apply_temperature(overconfident, g)) for g in grid])]
+    assert t == pytest.approx(best, abs=0.02)
+    # an underconfident model gets a temperature below 1, and its ECE falls
+    under = _softmax(z / 2)
+    t_under = fit_temperature(y, under)
+    assert t_under == pytest.approx(0.5, rel=0.05)
+    fixed = apply_temperature(under, t_under)
+    assert expected_calibration_error(y, fixed) < expected_calibration_error(y, under)
+
+
+@pytest.mark.parametrize("t", [0, -1.0, float("nan"), float("inf"), True, "2"])
+def test_bad_temperature(t):
+    with pytest.raises(ValueError, match="temperature must be a positive number"):
+        apply_temperature([[0.5, 0.5]], t)
+
+
+def test_fit_temperature_checks_its_input():
+    with pytest.raises(ValueError, match=r"y_true must have shape \(2,\)"):
+        fit_temperature([0], [[0.5, 0.5], [0.4, 0.6]])

@@ -268,6 +268,46 @@ def test_source_ids_count_the_sources_of_part_of_a_split():
     tiled = load_dataset("digits_tiled", verbose=False)
     assert np.unique(data.source_ids(tiled, "test")).size == tiled.effective_size("test")
     digits = load_dataset("digits", verbose=False)
-    assert list(data.source_ids(digits, "valid")) == list(range(300))
-    with pytest.raises(ValueError, match="split must be one of"):
-        data.source_ids(digits, "validation")
+    assert np.unique(data.source_ids(digits, "valid")).size == len(digits.X_valid)
+
+
+def test_source_ids_find_the_copies_a_pixel_comparison_misses():
+    distorted = load_dataset("digits_distorted", verbose=False)
+    ids = {s: distorted.source_ids(s) for s in ("train", "valid", "test")}
+    assert [len(ids[s]) for s in ids] == [len(distorted.X_train), 1_200, 1_440]
+    assert {s: len(set(ids[s])) for s in ids} == {
+        s: distorted.effective_size(s) for s in ("train", "valid", "test")
+    }
+    # split by source: no source digit is shared between two splits
+    assert not set(ids["train"]) & set(ids["test"]) and not set(ids["valid"]) & set(ids["test"])
+    # copies of one source share its label but no copy equals another byte for byte
+    first = ids["test"][0]
+    copies = distorted.X_test[ids["test"] == first]
+    assert len(copies) == 4 and len({c.tobytes() for c in copies}) == 4
+    assert len(set(distorted.y_test[ids["test"] == first])) == 1
+    # a validation size that moves sources into training makes them shared, and the ids say so
+    moved = load_dataset("digits_distorted", valid_size=1_000, verbose=False)
+    assert set(moved.source_ids("train")) & set(moved.source_ids("valid"))
+
+
+def test_source_ids_of_the_plain_and_tiled_digits():
+    digits = load_dataset("digits", verbose=False)
+    tr, va, te = (digits.source_ids(s) for s in ("train", "valid", "test"))
+    assert len(set(np.concatenate([tr, va, te]))) == 1_797  # one image per source
+    tiled = load_dataset("digits_tiled", verbose=False)
+    tr, va, te = (tiled.source_ids(s) for s in ("train", "valid", "test"))
+    assert set(va) <= set(tr) and not set(te) & set(tr)  # tiling repeats training digits
+    # the same source id means the same picture
+    i = np.flatnonzero(tr == va[0])[0]
+    np.testing.assert_array_equal(tiled.X_train[i], tiled.X_valid[0])
+
+
+def test_source_ids_refuse_arrays_they_did_not_make():
+    import dataclasses
+
+    distorted = load_dataset("digits_distorted", verbose=False)
+    with pytest.raises(ValueError, match=r"split must be one of"):
+        distorted.source_ids("validation")
+    shuffled = dataclasses.replace(distorted, X_valid=distorted.X_valid[::-1])
+    with pytest.raises(ValueError, match="X_valid is not the split load_dataset made"):
+        shuffled.source_ids("valid")

@@ -137,3 +137,67 @@ def test_plot_draws_both_curves_on_a_log2_axis():
     with pytest.raises(ValueError, match="results must be a dict with keys"):
         plot_accuracy_by_train_size({"size": [1]})
     plt.close("all")
+
+
+def test_steps_give_every_size_the_same_number_of_gradient_steps(monkeypatch):
+    """With steps=, every size trains on steps * batch_size images: a subset four times smaller
+    is passed over four times as often, each pass a new shuffle of the whole subset."""
+    fitted = []
+    original = keras.Model.fit
+
+    def spy(self, x, y, **kwargs):
+        fitted.append((np.asarray(x).copy(), kwargs["epochs"], kwargs.get("shuffle", True)))
+        return original(self, x, y, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    X, y = _blobs(400, seed=0)
+    Xv, yv = _blobs(100, seed=1)
+    curve = accuracy_by_train_size(_build, X, y, Xv, yv, [64, 256], steps=16, batch_size=32)
+    assert curve["epochs"] == [8, 2] and curve["steps"] == [16, 16]
+    for (x_fit, n_epochs, shuffle), n in zip(fitted, [64, 256], strict=True):
+        assert (len(x_fit), n_epochs, shuffle) == (16 * 32, 1, False)
+        # every pass holds each of the first n images exactly once
+        for k in range(0, len(x_fit), n):
+            rows = {r.tobytes() for r in x_fit[k : k + n]}
+            assert rows == {r.tobytes() for r in X[:n]}
+        assert not np.array_equal(x_fit[:n], X[:n])  # shuffled
+    uneven = accuracy_by_train_size(_build, X, y, Xv, yv, [50, 400], steps=16, batch_size=32)
+    assert uneven["epochs"] == [11, 2] and uneven["steps"] == [16, 16]  # 512 images: 10.24 passes
+    by_epochs = accuracy_by_train_size(_build, X, y, Xv, yv, [64, 256], epochs=2, batch_size=32)
+    assert by_epochs["steps"] == [4, 16]  # the same epochs: a small subset gets few steps
+
+
+def test_steps_without_callbacks_skip_the_per_epoch_validation(monkeypatch):
+    """No validation pass inside fit unless a callback needs it; the results still score the
+    validation set once, at the end."""
+    seen = []
+    original = keras.Model.fit
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs.get("validation_data") is not None)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    X, y = _blobs(200, seed=0)
+    Xv, yv = _blobs(50, seed=1)
+    curve = accuracy_by_train_size(_build, X, y, Xv, yv, [32], steps=4)
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1)
+    accuracy_by_train_size(_build, X, y, Xv, yv, [32], steps=4, callbacks=[stop])
+    accuracy_by_train_size(_build, X, y, Xv, yv, [32], epochs=1)
+    assert seen == [False, True, True]
+    assert 0.0 <= curve["valid_accuracy"][0] <= 1.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({}, "give exactly one of epochs and steps"),
+        ({"epochs": 2, "steps": 10}, "give exactly one of epochs and steps"),
+        ({"steps": 0}, "steps must be a positive int"),
+        ({"steps": 2.5}, "steps must be a positive int"),
+    ],
+)
+def test_epochs_or_steps(kwargs, message):
+    X, y = _blobs(100, seed=0)
+    with pytest.raises(ValueError, match=message):
+        accuracy_by_train_size(_build, X, y, X, y, [50], **kwargs)
