@@ -99,34 +99,42 @@ def accuracy_by_train_size(
     ``steps``, the passes over the subset, the last one possibly partial) and ``"steps"``
     (gradient steps run).
     """
+    _check_budget(epochs, steps)
+    sizes = _check_inputs(
+        build_model, X_train, y_train, X_valid, y_valid, sizes, 1 if epochs is None else epochs
+    )
+    train, valid = (X_train, y_train), (X_valid, y_valid)
+    fit = {"batch_size": batch_size, "callbacks": list(callbacks)}
+    rows = [_size_row(build_model, n, train, valid, seed, fit, epochs, steps) for n in sizes]
+    return {key: [row[key] for row in rows] for key in RESULT_KEYS}
+
+
+def _check_budget(epochs, steps) -> None:
+    """Exactly one of ``epochs`` and ``steps``; ``steps`` a positive int."""
     if (epochs is None) == (steps is None):
         raise ValueError(f"give exactly one of epochs and steps, got {epochs!r} and {steps!r}.")
     if steps is not None:
         if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
             raise ValueError(f"steps must be a positive int, got {steps!r}.")
-    sizes = _check_inputs(
-        build_model, X_train, y_train, X_valid, y_valid, sizes, 1 if epochs is None else epochs
-    )
-    train, valid = (X_train, y_train), (X_valid, y_valid)
-    rows = []
-    for n in sizes:
-        if steps is None:
-            fit = {"epochs": int(epochs), "batch_size": batch_size, "callbacks": list(callbacks)}
-            row = _point(build_model, n, train, valid, seed, fit)
-            rows.append(row | {"steps": row["epochs"] * -(-n // batch_size)})
-            continue
-        # steps * batch_size images in one fit epoch: consecutive shuffled passes over the
-        # subset (the last one cut short), so that a small subset does not pay Keras' per-epoch
-        # overhead dozens of times
-        need = int(steps) * batch_size
-        rng = np.random.default_rng(seed)
-        passes = -(-need // n)
-        order = np.concatenate([rng.permutation(n) for _ in range(passes)])[:need]
-        fit = {"epochs": 1, "batch_size": batch_size, "callbacks": list(callbacks)}
-        fit["shuffle"] = False
-        row = _point(build_model, n, train, valid, seed, fit, watch=bool(callbacks), order=order)
-        rows.append(row | {"epochs": passes, "steps": int(steps)})
-    return {key: [row[key] for row in rows] for key in RESULT_KEYS}
+
+
+def _size_row(build_model, n, train, valid, seed, fit, epochs, steps) -> dict:
+    """One size's row: ``epochs`` epochs over the subset, or ``steps`` batches as one epoch."""
+    batch_size = fit["batch_size"]
+    if steps is None:
+        row = _point(build_model, n, train, valid, seed, fit | {"epochs": int(epochs)})
+        return row | {"steps": row["epochs"] * -(-n // batch_size)}
+    # steps * batch_size images in one fit epoch: consecutive shuffled passes over the subset
+    # (the last one cut short), so that a small subset does not pay Keras' per-epoch overhead
+    # dozens of times
+    need = int(steps) * batch_size
+    rng = np.random.default_rng(seed)
+    passes = -(-need // n)
+    order = np.concatenate([rng.permutation(n) for _ in range(passes)])[:need]
+    fit = fit | {"epochs": 1, "shuffle": False}
+    watch = bool(fit["callbacks"])
+    row = _point(build_model, n, train, valid, seed, fit, watch=watch, order=order)
+    return row | {"epochs": passes, "steps": int(steps)}
 
 
 def _point(build_model, n, train, valid, seed, fit, watch=True, order=None) -> dict:

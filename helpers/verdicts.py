@@ -241,6 +241,12 @@ def _word(a, b, labels, what, higher_is_better, scale, unit, interval, margin, n
         by = "one run"
     equivalent = margin is not None and interval.within(margin * scale)
     stated = margin and f"the margin of ±{_margin(margin, scale, unit)} stated before the run"
+    if _seeds_agree_exactly(a, b) and advantage_a != 0:
+        # a zero-width interval from identical gaps is no evidence of precision: those runs
+        # differ in nothing the seeds change, and the evaluation set's noise is left out
+        head = f"{labels[0]} vs {labels[1]} in {what}"
+        end = f"not resolved: all {a.size} seeds gave the same gap, so their spread shows no noise"
+        return f"{head} ({values}): {evidence}: {end}.", None, False
     if interval.resolved:
         head = f"{leader} beat {other} by {_number(abs(lead.gap))}{unit} in {what}"
         end = f"resolved by {by}" + (f", a gap inside {stated}" if equivalent else "")
@@ -255,6 +261,12 @@ def _word(a, b, labels, what, higher_is_better, scale, unit, interval, margin, n
         end = f"not resolved by {by}" + (f", nor inside {stated}" if margin is not None else "")
         winner = None
     return f"{head} ({values}): {evidence}: {end}.", winner, equivalent
+
+
+def _seeds_agree_exactly(a, b) -> bool:
+    """Whether several seeds gave one and the same gap (to rounding)."""
+    gaps = a - b
+    return a.size > 1 and bool(np.allclose(gaps, gaps[0], rtol=0.0, atol=1e-12))
 
 
 def _compared_values(a, b):

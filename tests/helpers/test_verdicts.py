@@ -147,6 +147,15 @@ def _by(a):
     return f"{a.size} seeds" if a.size > 1 else "one run"
 
 
+def test_identical_gaps_on_every_seed_are_not_read_as_infinite_precision(capsys):
+    verdict = compare("same", [0.91, 0.92, 0.93], [0.90, 0.91, 0.92], labels=("A", "B"))
+    out = capsys.readouterr().out
+    assert verdict.winner is None and "resolved by" not in out
+    assert "not resolved: all 3 seeds gave the same gap" in " ".join(out.split())
+    level = compare("level", [0.9, 0.9], [0.9, 0.9], labels=("A", "B"), show=False)
+    assert level.winner is None and "same gap" not in level.text  # no gap: nothing to qualify
+
+
 def test_the_sign_count_is_printed_from_the_leaders_side():
     # A ahead on two seeds, B on one, one level; A leads on average
     a, b = [0.92, 0.93, 0.90, 0.91], [0.90, 0.91, 0.91, 0.91]
@@ -188,7 +197,7 @@ def test_equivalence_only_against_a_stated_margin():
     # a resolved gap smaller than the margin: the winner, and the margin said
     v = compare(
         "eq",
-        [0.903, 0.904, 0.905],
+        [0.903, 0.905, 0.905],
         [0.900, 0.901, 0.902],
         labels=("A", "B"),
         margin=0.01,
