@@ -40,6 +40,15 @@ NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 SCALARS = (bool, int, float, str, type(None))
 
 
+def _check_extent(limits, nodes: int, depth: int, what: str) -> None:
+    """Refuse a message with more items, or nested deeper, than ``limits`` allow: the size of
+    a message is hostile input like its content."""
+    if nodes > limits.max_nodes:
+        raise WireError(f"{what} holds more than {limits.max_nodes:,} items")
+    if depth > limits.max_depth:
+        raise WireError(f"{what} is nested more than {limits.max_depth} levels deep")
+
+
 class WireError(ValueError):
     """A frame or value that breaks the wire format or its limits; the message says how."""
 
@@ -216,10 +225,7 @@ class Encoder:
 
     def encode(self, value, depth: int = 0):
         self.nodes += 1
-        if self.nodes > self.limits.max_nodes:
-            raise WireError(f"the value holds more than {self.limits.max_nodes:,} items")
-        if depth > self.limits.max_depth:
-            raise WireError(f"the value is nested more than {self.limits.max_depth} levels deep")
+        _check_extent(self.limits, self.nodes, depth, "the value")
         kind = type(value)
         if kind in SCALARS:
             if kind is float and not math.isfinite(value):
@@ -283,10 +289,7 @@ class Decoder:
 
     def decode(self, node, depth: int = 0):
         self.nodes += 1
-        if self.nodes > self.limits.max_nodes:
-            raise WireError(f"the answer holds more than {self.limits.max_nodes:,} items")
-        if depth > self.limits.max_depth:
-            raise WireError(f"the answer is nested more than {self.limits.max_depth} levels deep")
+        _check_extent(self.limits, self.nodes, depth, "the answer")
         kind = type(node)
         if kind in SCALARS:
             return node
