@@ -226,6 +226,9 @@ def test_a_forgery_bites_when_tests_run_in_the_students_kernel(graded, fixture):
     a2 = ASSIGNMENTS["a2"]
     forged = graded.unrouted[a2, fixture.student("a2")]
     plain = graded.unrouted[a2, reference(fixture, "a2")]
+    if fixture.unrouted == "same":  # the checks alone refuse it
+        assert forged.code_score == plain.code_score, (fixture.name, code_grades(forged))
+        return
     assert forged.code_score > plain.code_score, (fixture.name, forged.code_score)
     if fixture.unrouted == "full":
         assert forged.code_score == forged.max_code_score, (fixture.name, code_grades(forged))

@@ -27,6 +27,11 @@ pytestmark = pytest.mark.slow
 
 FILES = Path(nbgrader.__file__).parent / "tests" / "apps" / "files"
 FULL_TEST_IPYNB = 3.0  # test.ipynb as shipped: its autograded cells all pass (nbgrader's tests)
+# ... in one kernel. With the tests in the trusted kernel (grading.plugins.trusted), one of them
+# cannot pass: sum_of_squares_uses_squares deletes the student's `squares` (`del squares`) and
+# expects the student's sum_of_squares to fail; the deletion removes the trusted side's proxy,
+# not the function in the student's kernel (docs/instructors.md says so). Its 0.5 points:
+ROUTED_TEST_IPYNB = FULL_TEST_IPYNB - 0.5
 
 
 def load(name: str) -> dict:
@@ -178,11 +183,10 @@ def test_execute_timeout_from_the_command_line_is_the_limit_again(course):
 
 def test_shipped_and_repaired_notebooks_get_nbgraders_expected_scores(course):
     _, _, scores = course
-    assert scores["ps1", "as-shipped"].code_score == FULL_TEST_IPYNB
-    assert scores["ps1", "deleted-test"].code_score == FULL_TEST_IPYNB  # the test came back
-    assert scores["ps1", "duplicated"].code_score == FULL_TEST_IPYNB
-    assert scores["ps1", "pasted"].code_score == FULL_TEST_IPYNB
-    assert scores["ps1", "no-grade-id"].code_score == FULL_TEST_IPYNB
+    for name in ("as-shipped", "deleted-test", "duplicated", "pasted", "no-grade-id"):
+        score = scores["ps1", name]  # deleted-test: the test came back
+        assert score.code_score == ROUTED_TEST_IPYNB, (name, score.grades)
+        assert score.grades["sum_of_squares_uses_squares"][0] == 0, name
     assert scores["ps1", "blank"].code_score == 0
 
 

@@ -475,8 +475,11 @@ def test_student_bundle_leaves_out_solutions_and_hidden_tests(tmp_path):
 
     out = build_bundle(tmp_path / "bundle", make_zip=False)
     assert (out / "assignments").is_dir() and (out / "helpers").is_dir()
-    for gone in ("solutions", "grading", "nbgrader_config.py", "tests/grading/test_pipeline.py"):
+    for gone in ("solutions", "grading", "tests/grading/test_pipeline.py"):
         assert not (out / gone).exists(), f"{gone} is in the student bundle"
+    # the students' nbgrader configuration (whole lines in validate), never the instructor's
+    students_config = (ROOT / "tools" / "environment" / "nbgrader_config.py").read_text()
+    assert (out / "nbgrader_config.py").read_text() == students_config
     for name in ASSIGNMENTS:
         assert (out / "assignments" / name / f"{name}.ipynb").is_file(), f"{name} missing"
     for notebook in out.rglob("*.ipynb"):

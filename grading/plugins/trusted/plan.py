@@ -15,11 +15,14 @@ seconds of import are not charged to a student's cell.
 
 The student's names are the top-level functions, classes and variables of the released answer
 cells (``def batchnorm_train(...)`` above ``raise NotImplementedError()``), found by parsing,
-never by running anything. A name a student adds elsewhere (``def check_close``) is not one of
-them: the trusted kernel keeps its own.
+never by running anything; and, as in one kernel, a name a test uses that a cell the student
+runs defines and no trusted cell binds (nbgrader's own examples test a ``foo`` defined in a plain
+cell). A name any trusted cell binds, by import, definition or assignment (``def check_close``,
+``np``), or a builtin, is never one of them: the trusted kernel keeps its own.
 """
 
 import ast
+import builtins
 import re
 from dataclasses import dataclass, field
 
@@ -67,6 +70,41 @@ def defined_names(source: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _tree(source: str):
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+
+
+def bound_names(source: str) -> set[str]:
+    """Every name ``source`` binds anywhere (imports, definitions, assignment targets, loop and
+    ``with`` variables): more than the globals it binds, which errs on the safe side. A cell
+    that does not parse binds every identifier it holds."""
+    tree = _tree(source)
+    if tree is None:
+        return set(re.findall(r"[A-Za-z_]\w*", source))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+    return names
+
+
+def used_names(source: str) -> set[str]:
+    """The names ``source`` reads."""
+    tree = _tree(source)
+    if tree is None:
+        return set()
+    return {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+
+
 def names_keras(source: str) -> bool:
     """Whether ``source`` uses the name ``keras``, ``tf`` or ``tensorflow``, or imports one."""
     try:
@@ -112,8 +150,18 @@ def make_plan(cells: list, sources: dict[str, SourceCell]) -> Plan:
     for source in sources.values():
         if source.code and source.solution and not source.grade:
             names += defined_names(source.source)
-    plan.names = list(dict.fromkeys(names))
+    plan.names = list(dict.fromkeys(names + _names_from_other_cells(cells, plan)))
     return plan
+
+
+def _names_from_other_cells(cells: list, plan: Plan) -> list[str]:
+    """Names the trusted cells read but never bind, defined by a cell the student's kernel runs
+    (not an answer cell): in one kernel the tests would see them."""
+    trusted = [text(cells[i]) for i, where in plan.where.items() if where != STUDENT]
+    student = [text(cells[i]) for i, where in plan.where.items() if where == STUDENT]
+    wanted = set().union(*map(used_names, trusted)) - set().union(*map(bound_names, trusted))
+    wanted -= set(dir(builtins))
+    return [name for source in student for name in defined_names(source) if name in wanted]
 
 
 def gradebook_sources(db_url: str, notebook: str, assignment: str) -> dict[str, SourceCell]:

@@ -11,7 +11,7 @@ from grading.plugins.trusted.plan import (
     make_plan,
 )
 
-SETUP = "import numpy as np"
+SETUP = "import numpy as np\nfrom helpers.checks import check_close"
 STUB = "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nCONSTANT = 3"
 TEST = "check_close(f(1), 2, 'f(1)')"
 DEMO = "print(f(2))"
@@ -41,6 +41,22 @@ def test_instructor_cells_run_trusted_and_setup_before_student_code_in_both():
     plan = make_plan(cells, SOURCES)
     assert plan.where == {0: BOTH, 1: STUDENT, 2: TRUSTED, 3: STUDENT, 4: TRUSTED}
     assert plan.names == ["f", "CONSTANT"]  # not check_close: the student added it
+
+
+def test_a_name_a_test_reads_from_a_plain_cell_is_the_students_unless_trusted_code_binds_it():
+    """nbgrader's own examples test a function defined in a plain cell: as in one kernel, the
+    test sees it. A name a trusted cell binds (imports included) or a builtin never crosses."""
+    test = "assert foo() and check_close(np.ones(1), 1, 'c') is None and len(bar) == 1"
+    sources = dict(SOURCES, test=SourceCell(test, locked=True, grade=True, solution=False))
+    cells = [
+        cell(SETUP, "setup"),
+        cell("def foo():\n    return True\n\ndef check_close(*a): pass\nnp = None\nlen = 1"),
+        cell("bar = [1]"),
+        cell(test, "test"),
+    ]
+    plan = make_plan(cells, sources)
+    assert plan.where[3] == TRUSTED
+    assert plan.names == ["f", "CONSTANT", "foo", "bar"]
 
 
 def test_a_demo_after_the_last_student_cell_runs_only_trusted():
