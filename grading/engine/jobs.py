@@ -21,6 +21,9 @@ points still to grade by hand) and the faults the autograded notebook records
 mechanism that capped its kernel's memory and processes (``grading.plugins.caps``), which the
 run also prints once.
 
+Each job's nbgrader process is forked from one that imported nbgrader once
+(``grading.engine.launcher``), so a submission does not pay for Python's imports.
+
 Every job borrows a trusted test kernel (``grading.engine.trusted_pool``): started once per
 worker with Keras imported, it runs the instructor's tests of one submission after another.
 """
@@ -39,6 +42,7 @@ from pathlib import Path
 
 from grading.classroom.standing import Standing
 from grading.coursedir import SQLITE_TIMEOUT, gradebook_url
+from grading.engine import launcher
 from grading.engine.backup import SKIP_ENV
 from grading.engine.readable import unreadable_notebooks, write_unreadable_feedback
 from grading.engine.trusted_pool import POOL
@@ -237,14 +241,8 @@ def grade_job(
     try:
         with ExitStack() as stack:
             trusted = stack.enter_context(POOL.lease()) if routes_tests(extra_args) else None
-            done = subprocess.run(
-                nbgrader_command(job, db_url, force or job.resubmitted, extra_args, trusted),
-                cwd=root,
-                env=_environment(),
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            )
+            command = nbgrader_command(job, db_url, force or job.resubmitted, extra_args, trusted)
+            done = launcher.run(command, cwd=root, env=_environment(), timeout=timeout)
     except (subprocess.TimeoutExpired, TrustedKernelError) as error:
         timed_out = isinstance(error, subprocess.TimeoutExpired)
         reason = f"nbgrader did not finish in {timeout:.0f} s" if timed_out else str(error)
