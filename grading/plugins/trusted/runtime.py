@@ -77,6 +77,11 @@ def install() -> str:
 
     _patch_sequential()
     _shell().set_custom_exc((BaseException,), _show_error)
+    # What is loaded now stays for the kernel's life: frozen, the garbage collector no longer
+    # walks TensorFlow's millions of objects, and the full collections that IPython's reset and
+    # Keras' clear_session make between two submissions take milliseconds instead of 0.2 s each.
+    gc.collect()
+    gc.freeze()
     return "ready"
 
 

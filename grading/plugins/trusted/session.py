@@ -9,6 +9,7 @@ reporting as stuck) a student's call that would not end.
 """
 
 import ast
+import asyncio
 import contextlib
 import json
 import os
@@ -118,27 +119,48 @@ class TrustedSession:
 
     async def _serving_refused(self) -> str:
         """'' once the student's kernel answers a greeting; else why it does not (its code
-        changed how cells run, so the request to serve ended at once, or never started)."""
-        deadline = time.monotonic() + HELLO_SECONDS
+        changed how cells run, so the request to serve ended at once, or never started).
+        Waits for whichever comes first, the greeting's answer or the serve request's reply,
+        without polling: this runs before every trusted cell."""
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(5)
                 sock.connect(self.socket_path)
                 sock.sendall(wire.pack({"op": "hello", "id": 0}, [], wire.Limits()))
                 sock.setblocking(False)
-                while time.monotonic() < deadline:
-                    try:
-                        if sock.recv(1, socket.MSG_PEEK):
-                            return ""
-                    except BlockingIOError:
-                        pass
-                    reply = await self._reply(self.student_kc, self.serving, 0.05)
-                    if reply is not None:
-                        self.serving = None
-                        return "the student's kernel does not take the grader's calls"
+                answered = await self._first_of(sock)
         except OSError as error:
             return f"the student's kernel does not take the grader's calls ({error})"
+        if answered == "greeting":
+            return ""
+        if answered == "reply":
+            self.serving = None
+            return "the student's kernel does not take the grader's calls"
         return "the student's kernel did not start taking the grader's calls"
+
+    async def _first_of(self, sock) -> str:
+        """'greeting' when ``sock`` has bytes to read, 'reply' when the serve request ended,
+        'timeout' when neither came within HELLO_SECONDS."""
+        loop = asyncio.get_running_loop()
+        readable = loop.create_future()
+        loop.add_reader(sock.fileno(), lambda: readable.done() or readable.set_result(None))
+        ended = asyncio.ensure_future(self._reply(self.student_kc, self.serving, HELLO_SECONDS))
+        try:
+            await asyncio.wait({readable, ended}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            loop.remove_reader(sock.fileno())
+            if not ended.done():
+                ended.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ended
+        if readable.done():
+            with contextlib.suppress(OSError):
+                if sock.recv(1, socket.MSG_PEEK):
+                    return "greeting"
+            # closed without a word: only the serve request's end can still say why
+            reply = await self._reply(self.student_kc, self.serving, HELLO_SECONDS)
+            return "reply" if reply is not None else "timeout"
+        return "reply" if ended.result() is not None else "timeout"
 
     async def close_cell(self, student_alive) -> dict:
         """After a trusted cell: what the calls did ({"calls", "busy", "gone"}) and whether the

@@ -1,0 +1,61 @@
+"""grading.plugins.trusted.runtime in a real trusted kernel: each submission starts in an empty
+namespace, and what the kernel imported once (TensorFlow, Keras) is frozen out of the garbage
+collector's way, so emptying the namespace between two submissions stays cheap."""
+
+import ast
+import json
+
+import pytest
+
+from grading.plugins.trusted.kernel import TrustedKernel
+from grading.plugins.trusted.session import RUNTIME
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client():
+    kernel = TrustedKernel()
+    client = kernel.km.blocking_client()
+    client.start_channels()
+    yield client
+    client.stop_channels()
+    kernel.shutdown()
+
+
+def evaluate(client, expression: str):
+    reply = client.execute_interactive(
+        "", silent=True, timeout=120, user_expressions={"r": expression}
+    )
+    result = reply["content"]["user_expressions"]["r"]
+    assert result["status"] == "ok", result
+    return ast.literal_eval(result["data"]["text/plain"])
+
+
+def run(client, code: str) -> None:
+    reply = client.execute_interactive(code, timeout=120)
+    assert reply["content"]["status"] == "ok", reply["content"]
+
+
+def begin(client, folder) -> str:
+    settings = {"socket": str(folder / "calls.sock"), "names": [], "cwd": str(folder), "env": {}}
+    return evaluate(client, f"{RUNTIME}.begin({json.dumps(json.dumps(settings))})")
+
+
+def test_a_name_one_submission_bound_is_gone_for_the_next(client, tmp_path):
+    assert begin(client, tmp_path) == "begun"
+    run(client, "left_over = 41\nimport keras\nmodel = keras.Sequential([keras.layers.Dense(2)])")
+    assert evaluate(client, "'left_over' in globals() and 'model' in globals()") is True
+    assert evaluate(client, f"{RUNTIME}.end()") == "ended"
+    assert begin(client, tmp_path) == "begun"
+    assert evaluate(client, "'left_over' in globals() or 'model' in globals()") is False
+    assert evaluate(client, f"{RUNTIME}.end()") == "ended"
+
+
+def test_what_the_kernel_imported_once_is_frozen_out_of_the_collectors_way(client):
+    frozen = evaluate(client, "__import__('gc').get_freeze_count()")
+    tensorflow_objects = evaluate(
+        client, "sum(1 for m in __import__('sys').modules if m.startswith('tensorflow'))"
+    )
+    assert tensorflow_objects > 100  # TensorFlow was imported before the freeze
+    assert frozen > 100_000, frozen
