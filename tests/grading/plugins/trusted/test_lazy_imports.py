@@ -89,6 +89,7 @@ print(json.dumps({"uses_keras": plan.uses_keras, "loaded_by": loaded_by}))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name", ["a1_unstable_gradients", "a2_batch_normalization", "a3_optimizers"]
 )
