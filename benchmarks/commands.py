@@ -38,6 +38,12 @@ COMMANDS = {
     "lectures": ["make", "lectures"],
 }
 NUMBER = re.compile(r"-?\d+\.\d+")
+# A verdict on time (seconds per fit, times as slow, loss after so many seconds) measures the
+# machine's load as much as the lecture's effect: it may differ between two runs, and is not
+# counted as a verdict that side-by-side runs changed.
+TIMING = re.compile(
+    r"\d s\b| s per |seconds|times as (slow|fast)|per second|-per-second|slower|faster"
+)
 
 
 def measure(command: list[str], env: dict | None = None) -> dict:
@@ -84,21 +90,32 @@ def printed_lines(notebook: Path) -> list[str]:
     return lines
 
 
+VERDICT = re.compile(r"Verdict \[([^\]]+)\]")
+
+
+def verdict_lines(lines: list[str]) -> dict[str, str]:
+    """Each verdict's first line, by its key (a verdict wrapped over more lines is cut the same
+    way in both runs only when its numbers have the same width)."""
+    return {m.group(1): line for line in lines if (m := VERDICT.search(line))}
+
+
 def differences(serial_dir: Path, parallel_dir: Path) -> tuple[list[str], list[str]]:
-    """The verdict lines and the other lines with numbers that differ between two runs."""
+    """The verdicts (by key, timing verdicts aside) and the other lines with numbers that differ
+    between two runs."""
     verdicts, numbers = [], []
     for serial in sorted(serial_dir.glob("*.ipynb")):
         parallel = parallel_dir / serial.name
         if not parallel.is_file():
             verdicts.append(f"{serial.name}: missing from the parallel run")
             continue
-        pairs = zip_longest(printed_lines(serial), printed_lines(parallel), fillvalue="")
-        for a, b in pairs:
-            if a == b:
-                continue
-            if "Verdict [" in a or "Verdict [" in b:
+        ours, theirs = printed_lines(serial), printed_lines(parallel)
+        a_verdicts, b_verdicts = verdict_lines(ours), verdict_lines(theirs)
+        for key in sorted(set(a_verdicts) | set(b_verdicts)):
+            a, b = a_verdicts.get(key, "(not printed)"), b_verdicts.get(key, "(not printed)")
+            if a != b and not (TIMING.search(a) or TIMING.search(b)):
                 verdicts.append(f"{serial.name}:\n  serial:   {a}\n  parallel: {b}")
-            elif NUMBER.search(a) and " s)" not in a and "seconds" not in a:
+        for a, b in zip_longest(ours, theirs, fillvalue=""):
+            if a != b and not VERDICT.search(a) and NUMBER.search(a) and not TIMING.search(a):
                 numbers.append(f"{serial.name}:\n  serial:   {a}\n  parallel: {b}")
     return verdicts, numbers
 

@@ -15,12 +15,11 @@ announces was printed and, on the offline data, no verdict compares accuracies a
 ceiling. The script exits 1 when a lecture fails a check, after rendering all of them (the page
 shows what went wrong; the problems are listed under its progress line).
 
-Lectures run ``--jobs`` at a time (``make lectures JOBS=...``; default: one per core). A kernel
-spends most of its time in TensorFlow's thread pools, so each kernel gets an equal share of the
-cores (``TF_NUM_INTRAOP_THREADS``) instead of every kernel sizing its pools for the whole
-machine and fighting the others for it. ``--jobs 1`` runs them one after another with the
-thread pools at TensorFlow's own default, as before. ``benchmarks/commands.py --compare-lectures``
-checks that both ways print the same verdicts.
+Lectures run ``--jobs`` at a time (``make lectures JOBS=...``; default: one per core), each
+kernel with TensorFlow's thread pools at one thread (``threads_per_kernel``): kernels side by
+side do not fight for the cores, and the numbers a lecture prints do not depend on ``--jobs``
+(``--jobs 1`` runs them one after another with the same pools).
+``benchmarks/commands.py --compare-lectures`` checks that both ways print the same verdicts.
 """
 
 import argparse
@@ -90,17 +89,15 @@ def check(nb) -> list[str]:
     return problems(nb, dataset=os.environ.get("COURSE_DATASET", OFFLINE_FALLBACK))
 
 
-def threads_per_kernel(jobs: int) -> dict:
-    """TensorFlow's thread-pool sizes for one of ``jobs`` kernels sharing this machine's cores:
-    an equal share each, nothing when one kernel has the machine to itself."""
-    if jobs == 1:
-        return {}
-    share = str(max(1, (os.cpu_count() or 1) // jobs))
-    return {
-        "TF_NUM_INTRAOP_THREADS": share,
-        "TF_NUM_INTEROP_THREADS": share,
-        "OMP_NUM_THREADS": share,
-    }
+def threads_per_kernel() -> dict:
+    """TensorFlow's thread pools for a lecture's kernel: one thread each, whatever ``--jobs``.
+
+    The pools' size changes how TensorFlow splits a sum, so it changes the last digits of every
+    result and, through training, the verdicts' numbers: measured, a serial run with TensorFlow's
+    default pools and a side-by-side run with one thread each disagreed on 3 of 18 non-timing
+    verdicts of lectures 1-2, and agreed on all of them with one thread each in both. With the
+    same size in every run, ``--jobs`` changes only how long the lectures take."""
+    return {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def run_one(path: Path, output_dir: Path, execute_cells: bool, timeout: int, env: dict):
@@ -132,7 +129,7 @@ def render(
         raise ValueError(f"jobs must be a positive int, got {jobs!r}.")
     output_dir.mkdir(parents=True, exist_ok=True)
     exporter(output_dir)  # no MathJax: say so before any lecture runs
-    env = threads_per_kernel(min(jobs, len(notebooks)) if execute_cells else 1)
+    env = threads_per_kernel()
     args = (output_dir, execute_cells, timeout, env)
     failures = 0
     with ProcessPoolExecutor(max_workers=jobs) as pool:
