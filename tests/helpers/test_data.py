@@ -242,15 +242,22 @@ def test_effective_size_counts_source_images_not_copies():
     assert [tiled.effective_size(s) for s in ("train", "valid", "test")] == [1_500, 1_500, 297]
 
 
-def test_effective_size_refuses_arrays_it_did_not_make():
+@pytest.mark.parametrize(
+    "method, split, pattern, changed",
+    [
+        ("effective_size", "test", r"split must be one of \('train', 'valid', 'test'\)", "X_test"),
+        ("source_ids", "valid", r"split must be one of", "X_valid"),
+    ],
+)
+def test_split_counts_refuse_arrays_load_dataset_did_not_make(method, split, pattern, changed):
     import dataclasses
 
     distorted = load_dataset("digits_distorted", verbose=False)
-    with pytest.raises(ValueError, match=r"split must be one of \('train', 'valid', 'test'\)"):
-        distorted.effective_size("validation")
-    shuffled = dataclasses.replace(distorted, X_test=distorted.X_test[::-1])
-    with pytest.raises(ValueError, match="X_test is not the split load_dataset made"):
-        shuffled.effective_size("test")
+    with pytest.raises(ValueError, match=pattern):
+        getattr(distorted, method)("validation")
+    shuffled = dataclasses.replace(distorted, **{changed: getattr(distorted, changed)[::-1]})
+    with pytest.raises(ValueError, match=f"{changed} is not the split load_dataset made"):
+        getattr(shuffled, method)(split)
 
 
 def test_source_ids_count_the_sources_of_part_of_a_split():
@@ -300,14 +307,3 @@ def test_source_ids_of_the_plain_and_tiled_digits():
     # the same source id means the same picture
     i = np.flatnonzero(tr == va[0])[0]
     np.testing.assert_array_equal(tiled.X_train[i], tiled.X_valid[0])
-
-
-def test_source_ids_refuse_arrays_they_did_not_make():
-    import dataclasses
-
-    distorted = load_dataset("digits_distorted", verbose=False)
-    with pytest.raises(ValueError, match=r"split must be one of"):
-        distorted.source_ids("validation")
-    shuffled = dataclasses.replace(distorted, X_valid=distorted.X_valid[::-1])
-    with pytest.raises(ValueError, match="X_valid is not the split load_dataset made"):
-        shuffled.source_ids("valid")
