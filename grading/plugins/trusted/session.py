@@ -139,28 +139,26 @@ class TrustedSession:
         return "the student's kernel did not start taking the grader's calls"
 
     async def _first_of(self, sock) -> str:
-        """'greeting' when ``sock`` has bytes to read, 'reply' when the serve request ended,
-        'timeout' when neither came within HELLO_SECONDS."""
+        """'greeting' when the agent answered on ``sock``, 'reply' when the serve request ended,
+        'timeout' when neither came within HELLO_SECONDS (one deadline for both)."""
         loop = asyncio.get_running_loop()
         readable = loop.create_future()
         loop.add_reader(sock.fileno(), lambda: readable.done() or readable.set_result(None))
         ended = asyncio.ensure_future(self._reply(self.student_kc, self.serving, HELLO_SECONDS))
         try:
             await asyncio.wait({readable, ended}, return_when=asyncio.FIRST_COMPLETED)
+            loop.remove_reader(sock.fileno())
+            with contextlib.suppress(OSError):
+                if readable.done() and sock.recv(1, socket.MSG_PEEK):
+                    return "greeting"
+            # the request ended, or the agent closed without a word: the request's end says why
+            return "reply" if await ended is not None else "timeout"
         finally:
             loop.remove_reader(sock.fileno())
             if not ended.done():
                 ended.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await ended
-        if readable.done():
-            with contextlib.suppress(OSError):
-                if sock.recv(1, socket.MSG_PEEK):
-                    return "greeting"
-            # closed without a word: only the serve request's end can still say why
-            reply = await self._reply(self.student_kc, self.serving, HELLO_SECONDS)
-            return "reply" if reply is not None else "timeout"
-        return "reply" if ended.result() is not None else "timeout"
 
     async def close_cell(self, student_alive) -> dict:
         """After a trusted cell: what the calls did ({"calls", "busy", "gone"}) and whether the
