@@ -8,6 +8,7 @@ anything is imported: TensorFlow's settings are in ``os.environ`` unless the use
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,42 @@ def test_a_new_environment_gets_tensorflow_quiet_at_every_start(tmp_path):
     assert (env_dir / "etc" / "jupyter" / "jupyter_config.py").is_file()
     assert _run(python, PROBE) == "0 2"
     assert _run(python, PROBE, TF_ENABLE_ONEDNN_OPTS="1") == "1 2"  # the user's own value wins
+
+
+def test_this_environment_imports_nbformat_without_the_unused_slow_packages():
+    code = (
+        "import sys, nbformat; "
+        "nb = nbformat.read('solutions/a2_batch_normalization/a2_batch_normalization.ipynb', 4); "
+        "nbformat.validate(nb); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'rfc3987_syntax', 'lark'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]", f"{done.stdout}: run `make setup`"
+
+
+def test_setup_removes_an_unused_slow_package_pip_installed(tmp_path):
+    env_dir = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=120)
+    python = env_dir / "bin" / "python"
+    site = Path(_run(python, "import sysconfig; print(sysconfig.get_path('purelib'))"))
+    # A distribution as pip records it: its module, and a dist-info listing the module.
+    (site / "rfc3987_syntax.py").write_text("SLOW = True\n")
+    info = site / "rfc3987_syntax-1.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: rfc3987-syntax\nVersion: 1.1.0\n")
+    (info / "INSTALLER").write_text("pip\n")
+    (info / "RECORD").write_text(
+        "rfc3987_syntax.py,,\n"
+        + "".join(f"{info.name}/{n},,\n" for n in ("METADATA", "INSTALLER", "RECORD"))
+    )
+    assert _run(python, "import rfc3987_syntax; print(rfc3987_syntax.SLOW)") == "True"
+
+    done = subprocess.run([str(python), str(SETUP)], capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Removed rfc3987-syntax" in done.stdout, done.stdout
+    assert not (site / "rfc3987_syntax.py").exists()
+    assert not info.exists()
