@@ -48,20 +48,25 @@ def nbgrader_env() -> dict:
     return env
 
 
-def run_module(root: Path, module: str, *args: str, timeout: float = 1800):
-    """Run ``python -m module *args`` in the course at ``root``; the finished process (output
-    captured), so a caller can report nbgrader's own words when it fails."""
+def run_module(
+    root: Path, module: str, *args: str, timeout: float = 1800, env: dict | None = None
+):
+    """Run ``python -m module *args`` in the course at ``root`` (``env``: variables added to
+    ``nbgrader_env()``); the finished process (output captured), so a caller can report
+    nbgrader's own words when it fails."""
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         cwd=root,
-        env=nbgrader_env(),
+        env={**nbgrader_env(), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
     )
 
 
-def run_nbgrader(root: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+def run_nbgrader(
+    root: Path, *args: str, timeout: float = 1800, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run ``nbgrader *args`` (its real command line, in a subprocess) in the course at
     ``root``."""
-    return run_module(root, "nbgrader", *args, timeout=timeout)
+    return run_module(root, "nbgrader", *args, timeout=timeout, env=env)

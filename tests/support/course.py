@@ -4,16 +4,24 @@
 ``solutions/`` and the settings it loads from ``tools/environment/``) into ``dest``.
 ``nbgrader_config.py`` makes its own folder the course root, so every nbgrader command run there
 with ``run_nbgrader`` (nbgrader's real command line, in a subprocess) writes its gradebook,
-releases and grades in ``dest`` and leaves the repository alone. ``read_scores`` reads the results
+releases and grades in ``dest`` and leaves the repository alone. Two costs are paid once per
+test process instead of once per course: the new gradebook (``alembic heads``), and the trusted
+test kernels that ``run_engine`` and ``run_nbgrader autograde`` lend to the grading processes
+(``kept_trusted_kernels``: each start imports TensorFlow). ``read_scores`` reads the results
 back from the gradebook with ``nbgrader.api``: exit codes alone say little (``nbgrader validate``
 exits 0 when tests fail, ``nbgrader autograde`` exits 1 when a single submission out of many
 cannot be read).
 """
 
+import atexit
+import functools
 import json
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,19 +29,41 @@ from pathlib import Path
 from grading.coursedir import (  # noqa: F401 - re-exported for the tests
     ASSIGNMENTS,
     COURSE_ID,
+    GRADEBOOK,
     ROOT,
     available_assignments,
     gradebook_url,
     nbgrader_env,
     run_module,
-    run_nbgrader,
 )
+from grading.coursedir import run_nbgrader as _run_nbgrader
+from grading.plugins.trusted import borrowed
+from grading.plugins.trusted.kernel import TrustedKernel
 
 COURSE_FILES = ("nbgrader_config.py", "grading", "solutions", "tools/environment")
 
 
+@functools.cache
+def _empty_gradebook() -> Path:
+    """A new gradebook of the course, made once per process: nbgrader stamps every new
+    gradebook with its schema version by running ``alembic heads`` in a subprocess (2 s of
+    CPU), and the tests make a dozen courses."""
+    folder = Path(tempfile.mkdtemp(prefix="empty-gradebook-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    make = "import sys\nfrom nbgrader.api import Gradebook\nGradebook(*sys.argv[1:]).close()"
+    subprocess.run(
+        [sys.executable, "-c", make, gradebook_url(folder), COURSE_ID],
+        env=nbgrader_env(),  # nbgrader runs `alembic` by name: the venv's bin/ on PATH
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return folder / GRADEBOOK
+
+
 def make_course(dest: Path, root: Path = ROOT) -> Path:
-    """Copy the files nbgrader needs from ``root`` into the (new or empty) folder ``dest``."""
+    """Copy the files nbgrader needs from ``root`` into the (new or empty) folder ``dest``, with
+    an empty gradebook (no assignment, no student), as nbgrader's first command would make it."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     if any(dest.iterdir()):
@@ -45,12 +75,46 @@ def make_course(dest: Path, root: Path = ROOT) -> Path:
             shutil.copytree(source, dest / name, ignore=ignore)
         else:
             shutil.copy2(source, dest / name)
+    shutil.copy(_empty_gradebook(), dest / GRADEBOOK)
     return dest
 
 
+KEPT_KERNELS = 2  # one per job of the tests' usual ``--jobs 2``
+_kept: list[TrustedKernel] = []
+
+
+def kept_trusted_kernels() -> dict:
+    """``GRADING_TRUSTED_KERNELS`` for a grading run: trusted kernels this test process starts
+    once and lends to each of its engine runs and nbgrader autogrades
+    (``grading.plugins.trusted.borrowed``), instead of each run starting two and importing
+    TensorFlow in both. One that an earlier run left busy is interrupted, one that is gone is
+    replaced (``TrustedKernel.ready``)."""
+    if not _kept:
+        atexit.register(lambda: [kernel.shutdown() for kernel in _kept])
+    for kernel in list(_kept):
+        if not kernel.ready():
+            kernel.shutdown()
+            _kept.remove(kernel)
+    missing = KEPT_KERNELS - len(_kept)
+    if missing > 0:
+        with ThreadPoolExecutor(missing) as pool:
+            _kept.extend(pool.map(lambda _: TrustedKernel(), range(missing)))
+    return {borrowed.ENV: os.pathsep.join(kernel.connection_file for kernel in _kept)}
+
+
 def run_engine(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
-    """Run the course's grading engine (``make autograde``) in ``course`` with ``args``."""
-    return run_module(course, "grading.engine.autograde", *args, timeout=timeout)
+    """Run the course's grading engine (``make autograde``) in ``course`` with ``args``, lending
+    it this process's trusted kernels."""
+    return run_module(
+        course, "grading.engine.autograde", *args, timeout=timeout, env=kept_trusted_kernels()
+    )
+
+
+def run_nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """``nbgrader *args`` in ``course`` (``grading.coursedir.run_nbgrader``); ``autograde`` gets
+    this process's trusted kernels to borrow, as ``run_engine`` does."""
+    env = kept_trusted_kernels() if args[:1] == ("autograde",) else None
+    return _run_nbgrader(course, *args, timeout=timeout, env=env)
 
 
 def submit(course: Path, student: str, assignment: str, notebook) -> Path:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from jupyter_client.manager import KernelManager
 
+from grading.plugins.trusted import borrowed
+
 HERE = Path(__file__).resolve().parent
 COURSE_CODE = HERE.parents[2]  # the folder holding the grading package
 STUDENT_MODULES = ("wire", "keras_values", "lazy_imports", "agent")
@@ -31,6 +33,7 @@ INSTALL = "import grading.plugins.trusted.runtime as _grading_runtime\n_grading_
 START_SECONDS = 600  # a loaded machine can take minutes to import TensorFlow
 
 _shared = None
+_loan = None  # the connection file of a kernel borrowed for this process's life
 _shared_lock = threading.Lock()
 
 
@@ -125,10 +128,28 @@ def shared_kernel() -> TrustedKernel:
 
 
 def shared_kernel_soon():
-    """A function giving the connection file of ``shared_kernel()``, which starts now in the
-    background (its Keras import then overlaps the student's kernel starting)."""
+    """A function giving the connection file of this process's trusted kernel: one borrowed
+    for the process's life when ``GRADING_TRUSTED_KERNELS`` lends one (``borrowed``), else
+    ``shared_kernel()``, which starts now in the background (its Keras import then overlaps the
+    student's kernel starting)."""
+    loan = borrowed_for_process()
+    if loan is not None:
+        return lambda: loan
     future = _starter.submit(shared_kernel)
     return lambda: future.result().connection_file
+
+
+def borrowed_for_process() -> str | None:
+    """A kernel borrowed for the rest of this process (the lock goes with its last file), kept
+    while it answers; None when no kernel is lent."""
+    global _loan
+    with _shared_lock:
+        if _loan is not None and not borrowed.answers(_loan):
+            borrowed.give_back(_loan)
+            _loan = None
+        if _loan is None:
+            _loan = borrowed.take()
+        return _loan
 
 
 _starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trusted-kernel")

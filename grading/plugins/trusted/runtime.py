@@ -7,7 +7,8 @@ The trusted kernel is an ordinary IPython kernel that never runs a student's cod
 imports Keras once, when it starts (``install``), and then grades one submission after another:
 
 - ``begin(settings)``: a new empty namespace, Keras' session cleared, the submission's working
-  directory and grading environment, and a channel to the agent in the student's kernel;
+  directory and grading environment (on the kernel's own, not on an earlier submission's), and
+  a channel to the agent in the student's kernel;
 - ``before_cell(limit, refresh)``: the cell's time limit, and, after a student's cell ran, the
   student's names (the functions and classes the tests call) looked up again in the student's
   kernel and bound here as proxies, unless an instructor cell bound the name itself;
@@ -33,6 +34,7 @@ HERE = str(Path(__file__).resolve().parent)
 STATE = None  # the submission being graded
 _UNBOUND = object()
 _ORIGINAL_SEQUENTIAL_NEW = None
+_KERNEL_ENV: dict | None = None  # the environment the kernel started with (``install``)
 
 
 class Submission:
@@ -68,7 +70,9 @@ def _shell():
 def install() -> str:
     """Prepare this kernel once: nothing importable from the working directory, Keras and the
     course's helpers loaded, ``keras.Sequential`` able to hold a student's layers."""
+    global _KERNEL_ENV
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+    _KERNEL_ENV = dict(os.environ)
     import keras  # noqa: F401 - loaded once per worker, not once per submission
     import numpy  # noqa: F401
 
@@ -130,6 +134,9 @@ def begin(settings_json: str) -> str:
     settings = json.loads(settings_json)
     _fresh_namespace()
     os.chdir(settings.get("cwd") or os.getcwd())
+    if _KERNEL_ENV is not None:  # nothing of an earlier submission's (or course's) settings
+        os.environ.clear()
+        os.environ.update(_KERNEL_ENV)
     for key, value in settings.get("env", {}).items():
         os.environ[key] = value
     STATE = Submission(settings)

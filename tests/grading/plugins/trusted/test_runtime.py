@@ -37,8 +37,13 @@ def run(client, code: str) -> None:
     assert reply["content"]["status"] == "ok", reply["content"]
 
 
-def begin(client, folder) -> str:
-    settings = {"socket": str(folder / "calls.sock"), "names": [], "cwd": str(folder), "env": {}}
+def begin(client, folder, env=None) -> str:
+    settings = {
+        "socket": str(folder / "calls.sock"),
+        "names": [],
+        "cwd": str(folder),
+        "env": env or {},
+    }
     return evaluate(client, f"{RUNTIME}.begin({json.dumps(json.dumps(settings))})")
 
 
@@ -49,6 +54,15 @@ def test_a_name_one_submission_bound_is_gone_for_the_next(client, tmp_path):
     assert evaluate(client, f"{RUNTIME}.end()") == "ended"
     assert begin(client, tmp_path) == "begun"
     assert evaluate(client, "'left_over' in globals() or 'model' in globals()") is False
+    assert evaluate(client, f"{RUNTIME}.end()") == "ended"
+
+
+def test_a_submissions_environment_is_gone_for_the_next(client, tmp_path):
+    assert begin(client, tmp_path, {"COURSE_LEFT_OVER": "1"}) == "begun"
+    assert evaluate(client, "__import__('os').environ.get('COURSE_LEFT_OVER')") == "1"
+    assert evaluate(client, f"{RUNTIME}.end()") == "ended"
+    assert begin(client, tmp_path) == "begun"
+    assert evaluate(client, "__import__('os').environ.get('COURSE_LEFT_OVER')") is None
     assert evaluate(client, f"{RUNTIME}.end()") == "ended"
 
 
