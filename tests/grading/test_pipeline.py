@@ -186,7 +186,9 @@ def tampered_variant(nb):
 
 
 def loop_variant(nb) -> dict:
-    """The notebook with a cell of the student's own that never ends, right after the setup."""
+    """The notebook with a cell of the student's own that never ends, right after the setup.
+    It waits rather than spins: the cell time limit stops either the same way, and a spinning
+    loop would take a core from the rest of the test suite for the whole limit."""
     looping = json.loads(json.dumps(nb))
     first_code = next(i for i, c in enumerate(looping["cells"]) if c["cell_type"] == "code")
     loop_cell = {
@@ -195,7 +197,7 @@ def loop_variant(nb) -> dict:
         "id": "student-loop",
         "metadata": {},
         "outputs": [],
-        "source": "while True:\n    pass",
+        "source": "while True:\n    __import__('time').sleep(0.1)",
     }
     looping["cells"].insert(first_code + 1, loop_cell)
     return looping
