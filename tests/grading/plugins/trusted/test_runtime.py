@@ -3,11 +3,15 @@ namespace, and what the kernel imported once (TensorFlow, Keras) is frozen out o
 collector's way, so emptying the namespace between two submissions stays cheap."""
 
 import ast
+import importlib
+import inspect
 import json
+import sys
 
 import pytest
 
 from grading.plugins.trusted.kernel import TrustedKernel
+from grading.plugins.trusted.runtime import remembering_getmodule
 from grading.plugins.trusted.session import RUNTIME
 
 pytestmark = pytest.mark.slow
@@ -73,3 +77,28 @@ def test_what_the_kernel_imported_once_is_frozen_out_of_the_collectors_way(clien
     )
     assert tensorflow_objects > 100  # TensorFlow was imported before the freeze
     assert frozen > 100_000, frozen
+
+
+def test_getmodule_remembers_a_file_of_no_module_until_a_module_is_loaded(tmp_path, monkeypatch):
+    asked = []
+
+    def walking(object, _filename=None):
+        asked.append(object)
+        return inspect.getmodule(object, _filename)
+
+    getmodule = remembering_getmodule(walking)
+    name = f"not_a_module_yet_{tmp_path.name}"
+    code = compile("x = 1", str(tmp_path / f"{name}.py"), "exec")  # as a cell's code is
+    assert getmodule(code) is None
+    assert getmodule(code) is None
+    assert len(asked) == 1  # the second answer was remembered, not walked for again
+
+    (tmp_path / f"{name}.py").write_text("x = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module(name)
+    try:
+        assert getmodule(code) is module  # a module loaded since: walked for again, found
+    finally:
+        sys.modules.pop(name, None)
+    assert getmodule(json.dumps) is json  # named objects go to getmodule as they are
+    assert len(asked) == 3
