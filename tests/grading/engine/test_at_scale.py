@@ -25,8 +25,10 @@ from pathlib import Path
 
 import pytest
 
+from grading.plugins.trusted import borrowed
 from tests.support.course import (
     gradebook_url,
+    kept_trusted_kernels,
     make_course,
     read_scores,
     run_engine,
@@ -165,9 +167,15 @@ def runs(tmp_path_factory):
     serial = run_engine(serial_root, "--jobs", "1")
     server = PostgresServer()
     server.start()
-    cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
-    )
+    with pytest.MonkeyPatch.context() as env:  # the workers borrow this process's kernels
+        env.setenv(borrowed.ENV, kept_trusted_kernels()[borrowed.ENV])
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+        )
     try:
         with Client(cluster) as client:
             assert len(client.scheduler_info()["workers"]) == 2
