@@ -179,6 +179,8 @@ class SandboxedExecute(Execute):
         self._check_assign_resources(resources)
         self._assignment = (resources or {}).get("nbgrader", {}).get("assignment")
         self._output_bytes = defaultdict(int)
+        if self.sandbox:  # refuse before starting anything, the trusted kernel included
+            check_sandbox_available()
         plan = self._routing_plan(resources)
         trusted = self._trusted_connection() if plan is not None else None
         with self.setup_kernel():

@@ -32,6 +32,7 @@ import pytest
 
 from tests import ROOT
 from tests.support.course import (
+    kept_trusted_kernels,
     make_course,
     nbgrader_env,
     read_scores,
@@ -200,7 +201,7 @@ def grade_class(folder: Path, hostile: tuple, caps: str | None = None, formgrade
                 formgraded = subprocess.run(
                     [sys.executable, "-c", FORMGRADER_SCRIPT, ASSIGNMENT, FORMGRADER_STUDENT],
                     cwd=root,
-                    env=nbgrader_env(),
+                    env={**nbgrader_env(), **kept_trusted_kernels()},
                     capture_output=True,
                     text=True,
                     timeout=600,
