@@ -83,14 +83,18 @@ KEPT_KERNELS = 2  # one per job of the tests' usual ``--jobs 2``
 _kept: list[TrustedKernel] = []
 
 
+@atexit.register
+def _stop_kept_kernels() -> None:
+    for kernel in _kept:
+        kernel.shutdown()
+
+
 def kept_trusted_kernels() -> dict:
     """``GRADING_TRUSTED_KERNELS`` for a grading run: trusted kernels this test process starts
     once and lends to each of its engine runs and nbgrader autogrades
     (``grading.plugins.trusted.borrowed``), instead of each run starting two and importing
     TensorFlow in both. One that an earlier run left busy is interrupted, one that is gone is
     replaced (``TrustedKernel.ready``)."""
-    if not _kept:
-        atexit.register(lambda: [kernel.shutdown() for kernel in _kept])
     for kernel in list(_kept):
         if not kernel.ready():
             kernel.shutdown()

@@ -147,7 +147,6 @@ class TrustedSession:
         ended = asyncio.ensure_future(self._reply(self.student_kc, self.serving, HELLO_SECONDS))
         try:
             await asyncio.wait({readable, ended}, return_when=asyncio.FIRST_COMPLETED)
-            loop.remove_reader(sock.fileno())
             with contextlib.suppress(OSError):
                 if readable.done() and sock.recv(1, socket.MSG_PEEK):
                     return "greeting"

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pytest
 
-from grading.plugins.trusted import borrowed
 from tests.support.course import (
     gradebook_url,
     kept_trusted_kernels,
@@ -167,15 +166,14 @@ def runs(tmp_path_factory):
     serial = run_engine(serial_root, "--jobs", "1")
     server = PostgresServer()
     server.start()
-    with pytest.MonkeyPatch.context() as env:  # the workers borrow this process's kernels
-        env.setenv(borrowed.ENV, kept_trusted_kernels()[borrowed.ENV])
-        cluster = LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            host="127.0.0.1",
-        )
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        host="127.0.0.1",
+        env=kept_trusted_kernels(),  # the workers borrow this process's trusted kernels
+    )
     try:
         with Client(cluster) as client:
             assert len(client.scheduler_info()["workers"]) == 2
