@@ -13,7 +13,7 @@ imports Keras once, when it starts (``install``), and then grades one submission
   student's names (the functions and classes the tests call) looked up again in the student's
   kernel and bound here as proxies, unless an instructor cell bound the name itself;
 - ``after_cell()``: the channel closed, and what became of the student's kernel;
-- ``end()``: the namespace emptied.
+- ``end()``: the namespace emptied, the kernel back in its own folder.
 
 The working directory is never importable here (``''`` is taken off ``sys.path``): a file a
 student submits next to the notebook cannot shadow a module the tests import.
@@ -36,6 +36,7 @@ STATE = None  # the submission being graded
 _UNBOUND = object()
 _ORIGINAL_SEQUENTIAL_NEW = None
 _KERNEL_ENV: dict | None = None  # the environment the kernel started with (``install``)
+_KERNEL_DIR: str | None = None  # and its working directory, which outlives every submission's
 
 
 class Submission:
@@ -71,9 +72,9 @@ def _shell():
 def install() -> str:
     """Prepare this kernel once: nothing importable from the working directory, Keras and the
     course's helpers loaded, ``keras.Sequential`` able to hold a student's layers."""
-    global _KERNEL_ENV
+    global _KERNEL_ENV, _KERNEL_DIR
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
-    _KERNEL_ENV = dict(os.environ)
+    _KERNEL_ENV, _KERNEL_DIR = dict(os.environ), os.getcwd()
     import keras  # noqa: F401 - loaded once per worker, not once per submission
     import numpy  # noqa: F401
 
@@ -169,8 +170,10 @@ def begin(settings_json: str) -> str:
     """Start grading a submission (``settings_json``: socket, names, cwd, env, max_bytes)."""
     global STATE
     settings = json.loads(settings_json)
+    # First into the submission's folder: the kernel may still stand in an earlier one that is
+    # gone (a regrade deletes it), where IPython's reset cannot even read the working directory.
+    os.chdir(settings.get("cwd") or _KERNEL_DIR or os.getcwd())
     _fresh_namespace()
-    os.chdir(settings.get("cwd") or os.getcwd())
     if _KERNEL_ENV is not None:  # nothing of an earlier submission's (or course's) settings
         os.environ.clear()
         os.environ.update(_KERNEL_ENV)
@@ -221,11 +224,14 @@ def after_cell() -> str:
 
 
 def end() -> str:
-    """Finish the submission: its namespace and objects are dropped."""
+    """Finish the submission: its namespace and objects are dropped, and the kernel goes back to
+    its own folder (the submission's may be deleted before the next one begins)."""
     global STATE
     if STATE is not None:
         STATE.channel.close()
     STATE = None
     proxies_module.CURRENT = None
     _fresh_namespace()
+    if _KERNEL_DIR is not None:
+        os.chdir(_KERNEL_DIR)
     return "ended"

@@ -6,6 +6,7 @@ import ast
 import importlib
 import inspect
 import json
+import shutil
 import sys
 
 import pytest
@@ -68,6 +69,20 @@ def test_a_submissions_environment_is_gone_for_the_next(client, tmp_path):
     assert begin(client, tmp_path) == "begun"
     assert evaluate(client, "__import__('os').environ.get('COURSE_LEFT_OVER')") is None
     assert evaluate(client, f"{RUNTIME}.end()") == "ended"
+
+
+def test_a_submission_begins_even_where_the_last_ones_folder_is_gone(client, tmp_path):
+    """A kernel lent to many runs (or a pool's, after a regrade deleted a folder) may have
+    graded last in a folder that no longer exists."""
+    gone, here = tmp_path / "regraded", tmp_path / "next"
+    gone.mkdir()
+    here.mkdir()
+    assert begin(client, gone) == "begun"
+    shutil.rmtree(gone)  # before end(), as when the job was stopped
+    assert begin(client, here) == "begun"
+    assert evaluate(client, "__import__('os').getcwd()") == str(here)
+    assert evaluate(client, f"{RUNTIME}.end()") == "ended"
+    assert evaluate(client, "__import__('os').getcwd()") != str(here)  # back in its own
 
 
 def test_what_the_kernel_imported_once_is_frozen_out_of_the_collectors_way(client):
